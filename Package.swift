@@ -1,0 +1,94 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Coalmine",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "coalmine", targets: ["coalmine"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Everything that decides: the rollout state machine, alert classification, config rules.
+        // Imports only the standard library so its tests build in seconds and run without I/O.
+        .target(name: "CoalmineCore"),
+        // The append-only, hash-chained journal and the effects outbox on SQLite.
+        .target(
+            name: "CoalmineJournal",
+            dependencies: [
+                "CoalmineCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The engine that owns rollout state, commits to the journal and runs effects through adapters.
+        .target(
+            name: "CoalmineEngine",
+            dependencies: [
+                "CoalmineCore",
+                "CoalmineJournal",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The HTTP edge: webhooks, operator API, health and metrics.
+        .target(
+            name: "CoalmineHTTP",
+            dependencies: [
+                "CoalmineCore",
+                "CoalmineEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "coalmine",
+            dependencies: [
+                "CoalmineCore",
+                "CoalmineEngine",
+                "CoalmineHTTP",
+                "CoalmineJournal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "CoalmineCoreTests",
+            dependencies: [
+                "CoalmineCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "CoalmineEngineTests",
+            dependencies: ["CoalmineCore", "CoalmineJournal", "CoalmineEngine"]
+        ),
+        .testTarget(
+            name: "CoalmineHTTPTests",
+            dependencies: [
+                "CoalmineCore",
+                "CoalmineEngine",
+                "CoalmineHTTP",
+                "CoalmineJournal",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

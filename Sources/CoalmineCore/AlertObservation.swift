@@ -1,0 +1,50 @@
+/// One alert as a webhook reported it, reduced to what the rollout machine and the journal need.
+public struct AlertObservation: Codable, Equatable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        case firing
+        case resolved
+    }
+
+    public var status: Status
+    public var fingerprint: String
+    /// `startsAt` exactly as the sender wrote it: together with the fingerprint it names one firing episode.
+    public var startsAt: String
+    public var labels: [String: String]
+    public var annotations: [String: String]
+
+    public init(
+        status: Status, fingerprint: String, startsAt: String, labels: [String: String],
+        annotations: [String: String] = [:]
+    ) {
+        self.status = status
+        self.fingerprint = fingerprint
+        self.startsAt = startsAt
+        self.labels = labels
+        self.annotations = annotations
+    }
+
+    public var name: String { labels["alertname"] ?? "(unnamed alert)" }
+
+    /// The key under which a delivery counts as already seen: Alertmanager re-sends whole groups on every
+    /// `group_interval` and both peers of an HA pair deliver, and none of that may act twice.
+    public var deliveryKey: AlertDeliveryKey {
+        AlertDeliveryKey(fingerprint: fingerprint, startsAt: startsAt, status: status)
+    }
+
+    /// A stable stand-in for senders that omit `fingerprint`: the sorted label set.
+    public static func fingerprint(ofLabels labels: [String: String]) -> String {
+        labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+}
+
+public struct AlertDeliveryKey: Hashable, Codable, Sendable {
+    public var fingerprint: String
+    public var startsAt: String
+    public var status: AlertObservation.Status
+
+    public init(fingerprint: String, startsAt: String, status: AlertObservation.Status) {
+        self.fingerprint = fingerprint
+        self.startsAt = startsAt
+        self.status = status
+    }
+}

@@ -1,0 +1,172 @@
+extension ConfigReader {
+    mutating func readDefaults(_ value: ConfigValue?) -> RolloutPolicy {
+        guard var fields = mapping(value, at: "defaults") else { return RolloutPolicy() }
+        let policy = readPolicy(&fields, base: RolloutPolicy())
+        finish(fields)
+        return policy
+    }
+
+    mutating func readRollouts(
+        _ value: ConfigValue?, defaults: RolloutPolicy, notifiers: [NotifierSettings]
+    ) -> [RolloutSpec] {
+        guard let value, value != .null else {
+            report("rollouts", "is required: list at least one rollout")
+            return []
+        }
+        guard let items = list(value, at: "rollouts") else { return [] }
+        if items.isEmpty { report("rollouts", "is empty: list at least one rollout") }
+        var rollouts: [RolloutSpec] = []
+        for (index, item) in items.enumerated() {
+            guard let spec = readRollout(item, at: "rollouts[\(index)]", defaults: defaults, notifiers: notifiers)
+            else { continue }
+            if rollouts.contains(where: { $0.name == spec.name }) {
+                report("rollouts[\(index)].name", "rollout name '\(spec.name)' is used twice")
+                continue
+            }
+            rollouts.append(spec)
+        }
+        return rollouts
+    }
+
+    private mutating func readRollout(
+        _ value: ConfigValue, at path: String, defaults: RolloutPolicy, notifiers: [NotifierSettings]
+    ) -> RolloutSpec? {
+        guard var fields = mapping(value, at: path) else {
+            if value == .null { report(path, "expected a mapping, found null") }
+            return nil
+        }
+        let name = requiredString(fields.take("name"), at: fields.pathOf("name"))
+        if let name, !Self.isDNSLabel(name) {
+            report(fields.pathOf("name"), "'\(name)' is not a DNS label (lowercase letters, digits and '-', 1 to 63)")
+        }
+        let namespace = requiredString(fields.take("namespace"), at: fields.pathOf("namespace"))
+        if let namespace, !Self.isDNSLabel(namespace) {
+            report(fields.pathOf("namespace"), "'\(namespace)' is not a valid namespace name")
+        }
+        let virtualService = requiredString(fields.take("virtualService"), at: fields.pathOf("virtualService"))
+        let route = string(fields.take("route"), at: fields.pathOf("route"), nullable: true)
+        let stable = requiredString(fields.take("stableSubset"), at: fields.pathOf("stableSubset"))
+        let canary = requiredString(fields.take("canarySubset"), at: fields.pathOf("canarySubset"))
+        if let stable, let canary, stable == canary {
+            report(fields.pathOf("canarySubset"), "must differ from stableSubset ('\(stable)')")
+        }
+        let alerts = readAlertMatching(fields.take("alerts"), at: fields.pathOf("alerts"))
+        var notify = notifiers.map(\.name)
+        if let names = list(fields.take("notify"), at: fields.pathOf("notify")) {
+            notify = []
+            for (index, item) in names.enumerated() {
+                guard let name = string(item, at: "\(fields.pathOf("notify"))[\(index)]") else { continue }
+                if notifiers.contains(where: { $0.name == name }) {
+                    notify.append(name)
+                } else {
+                    report("\(fields.pathOf("notify"))[\(index)]", "no notifier is named '\(name)'")
+                }
+            }
+        }
+        let policy = readPolicy(&fields, base: defaults)
+        finish(fields)
+        guard let name, let namespace, let virtualService, let stable, let canary else { return nil }
+        return RolloutSpec(
+            name: name, namespace: namespace, virtualService: virtualService, route: route, stableSubset: stable,
+            canarySubset: canary, alerts: alerts, notify: notify, policy: policy
+        )
+    }
+
+    private mutating func readAlertMatching(_ value: ConfigValue?, at path: String) -> AlertMatching {
+        var matching = AlertMatching()
+        guard var fields = mapping(value, at: path) else { return matching }
+        if let labels = stringMap(fields.take("matchLabels"), at: fields.pathOf("matchLabels")) {
+            matching.matchLabels = labels
+        }
+        for (index, item) in (list(fields.take("roles"), at: fields.pathOf("roles")) ?? []).enumerated() {
+            let rulePath = "\(fields.pathOf("roles"))[\(index)]"
+            guard var rule = mapping(item, at: rulePath) else { continue }
+            let match = stringMap(rule.take("match"), at: rule.pathOf("match"))
+            let roleName = requiredString(rule.take("role"), at: rule.pathOf("role"))
+            finish(rule)
+            if match == nil || match?.isEmpty == true {
+                report(rule.pathOf("match"), "needs at least one label to match")
+            }
+            guard let match, !match.isEmpty, let roleName else { continue }
+            guard let role = AlertRole(rawValue: roleName) else {
+                report(rule.pathOf("role"), "expected breaker, gate or abort, found '\(roleName)'")
+                continue
+            }
+            matching.roles.append(RoleRule(match: match, role: role))
+        }
+        finish(fields)
+        return matching
+    }
+
+    /// Reads the policy keys present in `fields` over `base`, then checks the result as a whole.
+    mutating func readPolicy(_ fields: inout ConfigFields, base: RolloutPolicy) -> RolloutPolicy {
+        var policy = base
+        if let items = list(fields.take("steps"), at: fields.pathOf("steps")) {
+            var steps: [Int] = []
+            for (index, item) in items.enumerated() {
+                if let weight = int(item, at: "\(fields.pathOf("steps"))[\(index)]") { steps.append(weight) }
+            }
+            if steps.count == items.count { policy.steps = steps }
+            if !policy.steps.isEmpty, policy.steps.contains(where: { !(1...100).contains($0) }) {
+                report(fields.pathOf("steps"), "weights must be between 1 and 100")
+            } else if !Self.isValidStepList(policy.steps) {
+                report(fields.pathOf("steps"), "weights must strictly increase and end at 100")
+            }
+        }
+        if case .some(.some(let bake)) = duration(fields.take("bake"), at: fields.pathOf("bake")) {
+            policy.bake = bake
+        }
+        if let items = list(fields.take("requireApprovalBefore"), at: fields.pathOf("requireApprovalBefore")) {
+            policy.requireApprovalBefore = items.enumerated().compactMap { index, item in
+                int(item, at: "\(fields.pathOf("requireApprovalBefore"))[\(index)]")
+            }
+        }
+        if fields.has("requireApprovalBefore") || fields.has("steps") {
+            for weight in policy.requireApprovalBefore where !policy.steps.contains(weight) {
+                report(
+                    fields.pathOf("requireApprovalBefore"),
+                    "\(weight) is not one of the steps \(policy.steps)")
+            }
+        }
+        if var breaker = mapping(fields.take("breaker"), at: fields.pathOf("breaker")) {
+            if let ratio = double(breaker.take("errorRatio"), at: breaker.pathOf("errorRatio")) {
+                if ratio > 0, ratio < 1 {
+                    policy.breaker.errorRatio = ratio
+                } else {
+                    report(breaker.pathOf("errorRatio"), "must be between 0 and 1 (0.01 is 1 %), found \(ratio)")
+                }
+            }
+            if case .some(.some(let window)) = duration(breaker.take("window"), at: breaker.pathOf("window")) {
+                policy.breaker.window = window
+            }
+            finish(breaker)
+        }
+        if var waiting = mapping(fields.take("awaitingHuman"), at: fields.pathOf("awaitingHuman")) {
+            if case .some(.some(let every)) = duration(
+                waiting.take("renotifyEvery"), at: waiting.pathOf("renotifyEvery"))
+            {
+                policy.awaitingHuman.renotifyEvery = every
+            }
+            if case .some(let after) = duration(
+                waiting.take("autoRollbackAfter"), at: waiting.pathOf("autoRollbackAfter"), nullable: true)
+            {
+                policy.awaitingHuman.autoRollbackAfter = after
+            }
+            finish(waiting)
+        }
+        return policy
+    }
+
+    static func isValidStepList(_ steps: [Int]) -> Bool {
+        guard let last = steps.last, last == 100, steps.allSatisfy({ (1...100).contains($0) }) else { return false }
+        return zip(steps, steps.dropFirst()).allSatisfy { $0 < $1 }
+    }
+
+    static func isDNSLabel(_ text: String) -> Bool {
+        let characters = Array(text.utf8)
+        guard (1...63).contains(characters.count) else { return false }
+        func isAlphanumeric(_ byte: UInt8) -> Bool { (97...122).contains(byte) || (48...57).contains(byte) }
+        guard isAlphanumeric(characters[0]), isAlphanumeric(characters[characters.count - 1]) else { return false }
+        return characters.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+    }
+}

@@ -1,0 +1,286 @@
+/// Turns a parsed document into a `CoalmineConfig`, filling defaults and collecting every problem with its key
+/// path, so `check-config` can list them all at once instead of one per run.
+public struct ConfigReader {
+    var problems: [ConfigProblem] = []
+
+    public static func read(_ document: ConfigValue) -> Result<CoalmineConfig, ConfigProblems> {
+        var reader = ConfigReader()
+        let config = reader.readRoot(document)
+        if let config, reader.problems.isEmpty { return .success(config) }
+        return .failure(ConfigProblems(reader.problems))
+    }
+
+    private mutating func readRoot(_ document: ConfigValue) -> CoalmineConfig? {
+        guard case .map(let entries) = document else {
+            report("", "the config must be a mapping with at least a `rollouts:` list, found \(document.kindName)")
+            return nil
+        }
+        var root = ConfigFields(path: "", entries: entries)
+        let server = readServer(root.take("server"))
+        let store = readStore(root.take("store"))
+        let kubernetes = readKubernetes(root.take("kubernetes"))
+        let notifiers = readNotifiers(root.take("notifiers"))
+        let defaults = readDefaults(root.take("defaults"))
+        let rollouts = readRollouts(root.take("rollouts"), defaults: defaults, notifiers: notifiers)
+        finish(root)
+        return CoalmineConfig(
+            server: server, store: store, kubernetes: kubernetes, notifiers: notifiers, defaults: defaults,
+            rollouts: rollouts
+        )
+    }
+
+    // MARK: server, store, kubernetes
+
+    private mutating func readServer(_ value: ConfigValue?) -> ServerSettings {
+        var settings = ServerSettings()
+        guard var fields = mapping(value, at: "server") else { return settings }
+        if let listen = string(fields.take("listen"), at: fields.pathOf("listen")) {
+            if let (host, port) = Self.hostAndPort(listen) {
+                settings.listenHost = host
+                settings.listenPort = port
+            } else {
+                report(fields.pathOf("listen"), "expected host:port such as 127.0.0.1:9095, found '\(listen)'")
+            }
+        }
+        if let url = string(fields.take("publicURL"), at: fields.pathOf("publicURL")) {
+            if url.hasPrefix("http://") || url.hasPrefix("https://") {
+                settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            } else {
+                report(fields.pathOf("publicURL"), "must start with http:// or https://, found '\(url)'")
+            }
+        }
+        if var webhook = mapping(fields.take("webhook"), at: fields.pathOf("webhook")) {
+            if let auth = readWebhookAuth(webhook.take("auth"), at: webhook.pathOf("auth")) {
+                settings.webhook.auth = auth
+            }
+            if let limit = int(webhook.take("maxBodyBytes"), at: webhook.pathOf("maxBodyBytes")) {
+                if limit > 0 {
+                    settings.webhook.maxBodyBytes = limit
+                } else {
+                    report(webhook.pathOf("maxBodyBytes"), "must be a positive number of bytes")
+                }
+            }
+            if var grafana = mapping(webhook.take("grafana"), at: webhook.pathOf("grafana")) {
+                settings.webhook.grafanaSignatureSecretFile = string(
+                    grafana.take("signatureSecretFile"), at: grafana.pathOf("signatureSecretFile"), nullable: true)
+                settings.webhook.grafanaTimestampHeader = string(
+                    grafana.take("timestampHeader"), at: grafana.pathOf("timestampHeader"), nullable: true)
+                finish(grafana)
+            }
+            finish(webhook)
+        }
+        if var api = mapping(fields.take("api"), at: fields.pathOf("api")) {
+            if let file = string(api.take("tokenFile"), at: api.pathOf("tokenFile")) { settings.apiTokenFile = file }
+            finish(api)
+        }
+        if var actions = mapping(fields.take("actions"), at: fields.pathOf("actions")) {
+            if let file = string(actions.take("signingKeyFile"), at: actions.pathOf("signingKeyFile")) {
+                settings.actionSigningKeyFile = file
+            }
+            finish(actions)
+        }
+        finish(fields)
+        return settings
+    }
+
+    private mutating func readWebhookAuth(_ value: ConfigValue?, at path: String) -> WebhookAuth? {
+        guard var fields = mapping(value, at: path) else { return nil }
+        defer { finish(fields) }
+        switch (fields.has("bearerTokenFile"), fields.has("basic")) {
+        case (true, false):
+            return string(fields.take("bearerTokenFile"), at: fields.pathOf("bearerTokenFile"))
+                .map { .bearer(tokenFile: $0) }
+        case (false, true):
+            guard var basic = mapping(fields.take("basic"), at: fields.pathOf("basic")) else { return nil }
+            defer { finish(basic) }
+            let username = requiredString(basic.take("username"), at: basic.pathOf("username"))
+            let passwordFile = requiredString(basic.take("passwordFile"), at: basic.pathOf("passwordFile"))
+            guard let username, let passwordFile else { return nil }
+            return .basic(username: username, passwordFile: passwordFile)
+        case (true, true):
+            _ = fields.take("bearerTokenFile")
+            _ = fields.take("basic")
+            report(path, "set either bearerTokenFile or basic, not both")
+            return nil
+        case (false, false):
+            report(path, "set bearerTokenFile or basic: { username, passwordFile }")
+            return nil
+        }
+    }
+
+    private mutating func readStore(_ value: ConfigValue?) -> StoreSettings {
+        var settings = StoreSettings()
+        guard var fields = mapping(value, at: "store") else { return settings }
+        if var sqlite = mapping(fields.take("sqlite"), at: fields.pathOf("sqlite")) {
+            if let path = string(sqlite.take("path"), at: sqlite.pathOf("path")) { settings.sqlitePath = path }
+            finish(sqlite)
+        }
+        finish(fields)
+        return settings
+    }
+
+    private mutating func readKubernetes(_ value: ConfigValue?) -> KubernetesSettings {
+        var settings = KubernetesSettings()
+        guard var fields = mapping(value, at: "kubernetes") else { return settings }
+        if let mode = string(fields.take("mode"), at: fields.pathOf("mode")) {
+            switch KubernetesSettings.Mode(rawValue: mode) {
+            case .dryRun?: settings.mode = .dryRun
+            case .some(let other):
+                report(fields.pathOf("mode"), "'\(other.rawValue)' is not available in this version; use dry-run")
+            case nil:
+                report(fields.pathOf("mode"), "expected one of dry-run, kubeconfig, in-cluster, found '\(mode)'")
+            }
+        }
+        finish(fields)
+        return settings
+    }
+
+    private mutating func readNotifiers(_ value: ConfigValue?) -> [NotifierSettings] {
+        guard let value else { return [NotifierSettings(name: "console", kind: .log)] }
+        guard let items = list(value, at: "notifiers") else { return [] }
+        var notifiers: [NotifierSettings] = []
+        for (index, item) in items.enumerated() {
+            let path = "notifiers[\(index)]"
+            guard var fields = mapping(item, at: path) else { continue }
+            let name = requiredString(fields.take("name"), at: fields.pathOf("name"))
+            let type = requiredString(fields.take("type"), at: fields.pathOf("type"))
+            finish(fields)
+            guard let name, let type else { continue }
+            guard let kind = NotifierSettings.Kind(rawValue: type) else {
+                let known = NotifierSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                report(fields.pathOf("type"), "unknown notifier type '\(type)'; this version has: \(known)")
+                continue
+            }
+            if notifiers.contains(where: { $0.name == name }) {
+                report(fields.pathOf("name"), "notifier name '\(name)' is used twice")
+                continue
+            }
+            notifiers.append(NotifierSettings(name: name, kind: kind))
+        }
+        return notifiers
+    }
+
+    // MARK: problems and scalar readers
+
+    mutating func report(_ path: String, _ message: String) {
+        problems.append(ConfigProblem(path: path, message: message))
+    }
+
+    /// Reports every key of `fields` that nothing read, and keys written twice.
+    mutating func finish(_ fields: ConfigFields) {
+        for key in fields.unreadKeys { report(fields.pathOf(key), "unknown key") }
+        for key in fields.duplicateKeys { report(fields.pathOf(key), "key appears more than once") }
+    }
+
+    /// The fields of a mapping; nil when absent or null (nothing to read) or not a mapping (reported).
+    mutating func mapping(_ value: ConfigValue?, at path: String) -> ConfigFields? {
+        switch value {
+        case nil, .null?: return nil
+        case .map(let entries)?: return ConfigFields(path: path, entries: entries)
+        case let other?:
+            report(path, "expected a mapping, found \(other.kindName)")
+            return nil
+        }
+    }
+
+    mutating func list(_ value: ConfigValue?, at path: String) -> [ConfigValue]? {
+        switch value {
+        case nil, .null?: return nil
+        case .list(let items)?: return items
+        case let other?:
+            report(path, "expected a list, found \(other.kindName)")
+            return nil
+        }
+    }
+
+    mutating func string(_ value: ConfigValue?, at path: String, nullable: Bool = false) -> String? {
+        switch value {
+        case nil: return nil
+        case .null?:
+            if !nullable { report(path, "must not be null") }
+            return nil
+        case .string(let text)?:
+            if text.isEmpty { report(path, "must not be empty") }
+            return text.isEmpty ? nil : text
+        case let other?:
+            report(path, "expected a string, found \(other.kindName)")
+            return nil
+        }
+    }
+
+    mutating func requiredString(_ value: ConfigValue?, at path: String) -> String? {
+        if value == nil {
+            report(path, "is required")
+            return nil
+        }
+        return string(value, at: path)
+    }
+
+    mutating func int(_ value: ConfigValue?, at path: String) -> Int? {
+        switch value {
+        case nil: return nil
+        case .int(let number)?: return number
+        case let other?:
+            report(path, "expected an integer, found \(other.kindName)")
+            return nil
+        }
+    }
+
+    mutating func double(_ value: ConfigValue?, at path: String) -> Double? {
+        switch value {
+        case nil: return nil
+        case .int(let number)?: return Double(number)
+        case .double(let number)?: return number
+        case let other?:
+            report(path, "expected a number, found \(other.kindName)")
+            return nil
+        }
+    }
+
+    /// A positive duration such as `5m`; `.some(nil)` for an explicit null when `nullable`.
+    mutating func duration(_ value: ConfigValue?, at path: String, nullable: Bool = false) -> Duration?? {
+        switch value {
+        case nil: return nil
+        case .null? where nullable: return .some(nil)
+        case .string(let text)?:
+            guard let duration = DurationText.parse(text) else {
+                report(path, "expected a duration such as 30s, 5m, 24h or 2d, found '\(text)'")
+                return nil
+            }
+            guard duration > .zero else {
+                report(path, "must be longer than zero")
+                return nil
+            }
+            return .some(duration)
+        case let other?:
+            report(path, "expected a duration such as 30s, 5m, 24h or 2d, found \(other.kindName)")
+            return nil
+        }
+    }
+
+    mutating func stringMap(_ value: ConfigValue?, at path: String) -> [String: String]? {
+        guard let fields = mapping(value, at: path) else { return nil }
+        guard case .map(let entries)? = value else { return nil }
+        var result: [String: String] = [:]
+        for entry in entries {
+            switch entry.value {
+            case .string(let text): result[entry.key] = text
+            case .int(let number): result[entry.key] = String(number)
+            case .bool(let flag): result[entry.key] = String(flag)
+            default: report(fields.pathOf(entry.key), "expected a label value, found \(entry.value.kindName)")
+            }
+        }
+        for key in fields.duplicateKeys { report(fields.pathOf(key), "key appears more than once") }
+        return result
+    }
+
+    static func hostAndPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        return (host, port)
+    }
+}

@@ -1,0 +1,63 @@
+/// Everything Coalmine knows about one rollout: the value the machine reads and returns, and the value the
+/// journal stores after every transition so a restart resumes exactly here.
+public struct RolloutState: Codable, Equatable, Sendable {
+    public var phase: RolloutPhase = .idle
+    public var reason: PhaseReason?
+    /// Runs count from 1; 0 means the rollout never started.
+    public var run: Int = 0
+    /// Index into the policy's steps of the weight now in force; -1 before a run's first step.
+    public var step: Int = -1
+    /// The canary weight Coalmine intends; the router's read-back is journaled beside it.
+    public var canaryWeight: Int = 0
+    /// When the rollout entered its phase.
+    public var since: Timestamp
+    /// When the current step's bake ends. Absolute, so a restart does not restart the bake.
+    public var nextStepAt: Timestamp?
+    public var nextReminderAt: Timestamp?
+    public var autoRollbackAt: Timestamp?
+    public var firingAlerts: [FiringAlert] = []
+    public var canaryVersion: String?
+    public var stableVersion: String?
+    /// Bumped whenever phase, reason, run, step or weight change. A signed action link names the version it was
+    /// issued for, so a link about an older situation cannot act on a newer one.
+    public var version: Int = 0
+    /// Consecutive router failures while rolling back.
+    public var rollbackFailures: Int = 0
+
+    public init(since: Timestamp) {
+        self.since = since
+    }
+
+    public var stableWeight: Int { 100 - canaryWeight }
+
+    /// Whether anything about the rollout a human would notice differs from `other`.
+    func hasMoved(from other: RolloutState) -> Bool {
+        phase != other.phase || reason != other.reason || run != other.run || step != other.step
+            || canaryWeight != other.canaryWeight
+    }
+}
+
+/// An alert of the rollout that is firing now.
+public struct FiringAlert: Codable, Equatable, Sendable {
+    public var name: String
+    public var role: AlertRole
+    public var fingerprint: String
+    public var startsAt: String
+    public var summary: String?
+    public var value: String?
+    /// A human resumed while it fired: it keeps the rollout paused but does not page again.
+    public var acknowledged: Bool
+    /// When Coalmine first heard of it.
+    public var receivedAt: Timestamp
+
+    public init(observation: AlertObservation, role: AlertRole, receivedAt: Timestamp) {
+        self.name = observation.name
+        self.role = role
+        self.fingerprint = observation.fingerprint
+        self.startsAt = observation.startsAt
+        self.summary = observation.annotations["summary"] ?? observation.annotations["description"]
+        self.value = observation.annotations["value"]
+        self.acknowledged = false
+        self.receivedAt = receivedAt
+    }
+}

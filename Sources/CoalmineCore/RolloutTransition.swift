@@ -1,0 +1,235 @@
+/// The working copy of one transition: the rules mutate `state` and collect effects, then `finish` stamps every
+/// notice with the final state, so a notice never describes a state the rollout is not in.
+struct RolloutTransition {
+    let policy: RolloutPolicy
+    var state: RolloutState
+    let now: Timestamp
+    private(set) var effects: [RolloutEffect] = []
+    private var pendingNotices: [(kind: RolloutNotice.Kind, weightBefore: Int, alert: FiringAlert?, detail: String?)] =
+        []
+    private(set) var actor = "coalmine"
+
+    init(policy: RolloutPolicy, state: RolloutState, now: Timestamp) {
+        self.policy = policy
+        self.state = state
+        self.now = now
+    }
+
+    // MARK: human commands
+
+    mutating func perform(_ command: HumanCommand) {
+        actor = command.actor
+        switch command.action {
+        case .start:
+            state.run += 1
+            state.step = -1
+            state.rollbackFailures = 0
+            state.canaryVersion = command.canaryVersion
+            state.stableVersion = command.stableVersion
+            enter(.observing, reason: nil)
+            notify(.started, detail: command.reason)
+            progress(to: 0)
+        case .pause:
+            enter(.paused, reason: .manual)
+            notify(.paused, detail: command.reason)
+        case .resume:
+            for index in state.firingAlerts.indices { state.firingAlerts[index].acknowledged = true }
+            if state.firingAlerts.isEmpty {
+                enter(.observing, reason: nil)
+                state.nextStepAt = now + policy.bake
+            } else {
+                enter(.paused, reason: .alert)
+            }
+            notify(.resumed, alert: state.firingAlerts.first, detail: command.reason)
+        case .approve:
+            apply(step: state.step + 1)
+            notify(.stepAdvanced, detail: command.reason)
+        case .promote:
+            promote(reason: .human, detail: command.reason)
+        case .rollback:
+            beginRollback(reason: .human, detail: command.reason)
+        }
+    }
+
+    // MARK: alerts
+
+    mutating func observe(_ alert: AlertObservation, role: AlertRole) {
+        actor = "alert:\(alert.name)"
+        switch alert.status {
+        case .firing:
+            if state.firingAlerts.contains(where: {
+                $0.fingerprint == alert.fingerprint && $0.startsAt == alert.startsAt
+            }) {
+                return
+            }
+            // The same fingerprint with another startsAt is a new episode: its resolution may have been lost.
+            state.firingAlerts.removeAll { $0.fingerprint == alert.fingerprint }
+            let firing = FiringAlert(observation: alert, role: role, receivedAt: now)
+            state.firingAlerts.append(firing)
+            guard state.phase.isActive else { return }
+            switch role {
+            case .abort:
+                if state.phase != .rollingBack { beginRollback(reason: .abort, alert: firing) }
+            case .breaker:
+                let awaitingBreaker = state.phase == .awaitingHuman && state.reason == .breaker
+                if state.phase != .rollingBack, !awaitingBreaker {
+                    awaitHuman(reason: .breaker)
+                    notify(.awaitingHuman, alert: firing)
+                }
+            case .gate:
+                if state.phase == .observing {
+                    enter(.paused, reason: .alert)
+                    notify(.paused, alert: firing)
+                }
+            }
+        case .resolved:
+            guard
+                let index = state.firingAlerts.firstIndex(where: {
+                    $0.fingerprint == alert.fingerprint && $0.startsAt == alert.startsAt
+                })
+            else { return }
+            let resolved = state.firingAlerts.remove(at: index)
+            guard state.phase.isActive else { return }
+            if resolved.role == .breaker, state.phase == .awaitingHuman, state.reason == .breaker {
+                notify(.breakerCleared, alert: resolved)
+            }
+            if state.phase == .paused, state.reason == .alert, state.firingAlerts.isEmpty {
+                enter(.observing, reason: .resolved)
+                state.nextStepAt = now + policy.bake
+                notify(.resumed, alert: resolved)
+            }
+        }
+    }
+
+    // MARK: time and the router
+
+    mutating func advanceClock() {
+        switch state.phase {
+        case .observing:
+            guard let deadline = state.nextStepAt, deadline <= now else { return }
+            actor = "schedule"
+            progress(to: state.step + 1)
+        case .awaitingHuman:
+            if let deadline = state.autoRollbackAt, deadline <= now {
+                actor = "timeout"
+                beginRollback(reason: .timeout)
+            } else if let reminder = state.nextReminderAt, reminder <= now {
+                actor = "schedule"
+                // After downtime, one reminder, not one for each missed interval.
+                var next = reminder + policy.awaitingHuman.renotifyEvery
+                while next <= now { next = next + policy.awaitingHuman.renotifyEvery }
+                state.nextReminderAt = next
+                notify(.reminder, alert: state.firingAlerts.first)
+            }
+        default:
+            return
+        }
+    }
+
+    mutating func confirmWeights(run: Int, canaryWeight: Int) {
+        actor = "router"
+        guard run == state.run, state.phase == .rollingBack, canaryWeight == 0 else { return }
+        state.rollbackFailures = 0
+        enter(.rolledBack, reason: state.reason)
+        notify(.rolledBack)
+    }
+
+    mutating func recordRouterFailure(run: Int, message: String) {
+        actor = "router"
+        guard run == state.run, state.phase == .rollingBack else { return }
+        state.rollbackFailures += 1
+        let failures = state.rollbackFailures
+        if failures == RolloutMachine.stuckThreshold || failures % RolloutMachine.stuckRepeat == 0 {
+            notify(.rollbackStuck, detail: "\(failures) attempts failed; last error: \(message)")
+        }
+    }
+
+    // MARK: building blocks
+
+    /// Moves to step `index`: applies it, or waits for approval first, or promotes after the last step.
+    private mutating func progress(to index: Int) {
+        guard index < policy.steps.count else {
+            promote(reason: .completed, detail: nil)
+            return
+        }
+        if policy.requireApprovalBefore.contains(policy.steps[index]) {
+            // A new run that waits before its first step must not leave the last run's weight in place.
+            if index == 0 { setCanaryWeight(0) }
+            awaitHuman(reason: .approval)
+            notify(.approvalNeeded)
+        } else {
+            let isFirstStep = index == 0
+            apply(step: index)
+            if !isFirstStep { notify(.stepAdvanced) }
+        }
+    }
+
+    private mutating func apply(step index: Int) {
+        enter(.observing, reason: state.phase == .observing ? state.reason : nil)
+        state.step = index
+        setCanaryWeight(policy.steps[index])
+        state.nextStepAt = now + policy.bake
+    }
+
+    private mutating func promote(reason: PhaseReason, detail: String?) {
+        enter(.promoted, reason: reason)
+        setCanaryWeight(100)
+        notify(.promoted, detail: detail)
+    }
+
+    private mutating func beginRollback(reason: PhaseReason, alert: FiringAlert? = nil, detail: String? = nil) {
+        enter(.rollingBack, reason: reason)
+        state.rollbackFailures = 0
+        let weightBefore = state.canaryWeight
+        state.canaryWeight = 0
+        // Always asked for, even at weight 0: the rollback completes only on the router's read-back.
+        effects.append(.setWeights(WeightSplit(run: state.run, canary: 0)))
+        pendingNotices.append((.rollingBack, weightBefore, alert, detail))
+    }
+
+    private mutating func awaitHuman(reason: PhaseReason) {
+        enter(.awaitingHuman, reason: reason)
+        state.nextReminderAt = now + policy.awaitingHuman.renotifyEvery
+        if reason == .breaker, let after = policy.awaitingHuman.autoRollbackAfter {
+            state.autoRollbackAt = now + after
+        }
+    }
+
+    /// Sets phase and reason; clears the timers that belong to the phase being left.
+    private mutating func enter(_ phase: RolloutPhase, reason: PhaseReason?) {
+        if phase != state.phase || reason != state.reason { state.since = now }
+        state.phase = phase
+        state.reason = reason
+        state.nextStepAt = nil
+        state.nextReminderAt = nil
+        state.autoRollbackAt = nil
+    }
+
+    private mutating func setCanaryWeight(_ weight: Int) {
+        guard weight != state.canaryWeight else { return }
+        state.canaryWeight = weight
+        effects.append(.setWeights(WeightSplit(run: state.run, canary: weight)))
+    }
+
+    private mutating func notify(_ kind: RolloutNotice.Kind, alert: FiringAlert? = nil, detail: String? = nil) {
+        pendingNotices.append((kind, state.canaryWeight, alert, detail))
+    }
+
+    /// Bumps the state version if the rollout moved, then writes every notice against the final state.
+    func finish(from original: RolloutState, allowedActions: (RolloutState) -> [HumanAction]) -> RolloutOutcome {
+        var final = state
+        if final.hasMoved(from: original) { final.version = original.version + 1 }
+        let allowed = allowedActions(final)
+        let notices = pendingNotices.map { pending in
+            RolloutEffect.notify(
+                RolloutNotice(
+                    kind: pending.kind, run: final.run, phase: final.phase, reason: final.reason,
+                    stateVersion: final.version, canaryWeightBefore: pending.weightBefore,
+                    canaryWeightAfter: final.canaryWeight, actor: actor, alert: pending.alert,
+                    allowedActions: allowed, since: final.since, autoRollbackAt: final.autoRollbackAt,
+                    canaryVersion: final.canaryVersion, stableVersion: final.stableVersion, detail: pending.detail
+                ))
+        }
+        return RolloutOutcome(state: final, effects: effects + notices, actor: actor, refusal: nil)
+    }
+}
