@@ -16,6 +16,11 @@ public struct AlertClassifier: Sendable {
     public struct Match: Equatable, Sendable {
         public var rollout: String
         public var role: AlertRole
+
+        public init(rollout: String, role: AlertRole) {
+            self.rollout = rollout
+            self.role = role
+        }
     }
 
     public func matches(for alert: AlertObservation) -> [Match] {

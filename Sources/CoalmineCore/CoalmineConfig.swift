@@ -7,6 +7,19 @@ public struct CoalmineConfig: Equatable, Sendable {
     public var defaults: RolloutPolicy
     public var rollouts: [RolloutSpec]
 
+    public init(
+        server: ServerSettings = ServerSettings(), store: StoreSettings = StoreSettings(),
+        kubernetes: KubernetesSettings = KubernetesSettings(), notifiers: [NotifierSettings],
+        defaults: RolloutPolicy = RolloutPolicy(), rollouts: [RolloutSpec]
+    ) {
+        self.server = server
+        self.store = store
+        self.kubernetes = kubernetes
+        self.notifiers = notifiers
+        self.defaults = defaults
+        self.rollouts = rollouts
+    }
+
     public func rollout(named name: String) -> RolloutSpec? {
         rollouts.first { $0.name == name }
     }
@@ -20,6 +33,8 @@ public struct ServerSettings: Equatable, Sendable {
     public var webhook = WebhookSettings()
     public var apiTokenFile: String = "data/api-token"
     public var actionSigningKeyFile: String = "data/action-key"
+
+    public init() {}
 }
 
 public struct WebhookSettings: Equatable, Sendable {
@@ -29,6 +44,8 @@ public struct WebhookSettings: Equatable, Sendable {
     public var grafanaSignatureSecretFile: String?
     /// The header carrying the timestamp Grafana signs with the body, when Grafana is set to send one.
     public var grafanaTimestampHeader: String?
+
+    public init() {}
 }
 
 public enum WebhookAuth: Equatable, Sendable {
@@ -38,6 +55,8 @@ public enum WebhookAuth: Equatable, Sendable {
 
 public struct StoreSettings: Equatable, Sendable {
     public var sqlitePath: String = "data/coalmine.db"
+
+    public init() {}
 }
 
 public struct KubernetesSettings: Equatable, Sendable {
@@ -47,6 +66,8 @@ public struct KubernetesSettings: Equatable, Sendable {
         case inCluster = "in-cluster"
     }
     public var mode: Mode = .dryRun
+
+    public init() {}
 }
 
 public struct NotifierSettings: Equatable, Sendable {
@@ -55,4 +76,9 @@ public struct NotifierSettings: Equatable, Sendable {
     }
     public var name: String
     public var kind: Kind
+
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
 }

@@ -1,0 +1,59 @@
+import CoalmineCore
+import Foundation
+import Yams
+
+/// Reads `config/coalmine.yaml` (or the file named by `--config` / `COALMINE_CONFIG`) into a checked config.
+public enum ConfigLoader {
+    public static let defaultPath = "config/coalmine.yaml"
+
+    /// The path to use: the explicit one, else `COALMINE_CONFIG`, else the default.
+    public static func resolvePath(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
+        explicit ?? environment["COALMINE_CONFIG"] ?? defaultPath
+    }
+
+    public static func load(path: String) throws(ConfigProblems) -> CoalmineConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigProblems([ConfigProblem(path: "", message: "cannot read \(path): \(error.localizedDescription)")])
+        }
+        return try parse(text)
+    }
+
+    public static func parse(_ text: String) throws(ConfigProblems) -> CoalmineConfig {
+        let document: ConfigValue
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigProblems([ConfigProblem(path: "", message: "the config file is empty")])
+            }
+            document = value(of: node)
+        } catch let problems as ConfigProblems {
+            throw problems
+        } catch {
+            throw ConfigProblems([ConfigProblem(path: "", message: "not valid YAML: \(error)")])
+        }
+        return try ConfigReader.read(document).get()
+    }
+
+    static func value(of node: Node) -> ConfigValue {
+        switch node {
+        case .mapping(let mapping):
+            return .map(mapping.map { ConfigEntry($0.key.string ?? "\($0.key)", value(of: $0.value)) })
+        case .sequence(let sequence):
+            return .list(sequence.map(value(of:)))
+        case .alias(let alias):
+            return .string("*\(alias.anchor)")
+        case .scalar(let scalar):
+            switch Tag.Name(rawValue: node.tag.rawValue) {
+            case .null: return .null
+            case .bool: return node.bool.map(ConfigValue.bool) ?? .string(scalar.string)
+            case .int: return node.int.map(ConfigValue.int) ?? .string(scalar.string)
+            case .float: return node.float.map(ConfigValue.double) ?? .string(scalar.string)
+            default: return .string(scalar.string)
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import CoalmineCore
+import Logging
+import Synchronization
+
+/// The router of `kubernetes.mode: dry-run`: logs the patch it would make and remembers the weights, touching
+/// no cluster. What a newcomer runs first, and what the core's tests run against.
+public final class DryRunRouter: TrafficRouter {
+    private let logger: Logger
+    private let weights = Mutex<[String: WeightSplit]>([:])
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func apply(_ split: WeightSplit, to rollout: RolloutSpec) async throws -> WeightSplit {
+        weights.withLock { $0[rollout.name] = split }
+        logger.info(
+            "dry-run: would set \(rollout.namespace)/\(rollout.virtualService) \(rollout.stableSubset)=\(split.stable) \(rollout.canarySubset)=\(split.canary)",
+            metadata: ["rollout": "\(rollout.name)", "run": "\(split.run)"])
+        return split
+    }
+
+    /// The weights last applied to `rollout`, if any.
+    public func weights(of rollout: String) -> WeightSplit? {
+        weights.withLock { $0[rollout] }
+    }
+}

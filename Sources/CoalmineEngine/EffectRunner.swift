@@ -1,0 +1,137 @@
+import CoalmineCore
+import CoalmineJournal
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs the effects in the outbox: weight changes through the router and notices through the notifiers.
+///
+/// Effects of one lane (one notifier, or one rollout's router) run in order, one at a time; lanes run side by
+/// side, so a notifier that hangs delays nobody else. Whatever happens is settled through the engine, which
+/// journals it. An effect interrupted by a crash is still pending and runs again: every effect is idempotent.
+public struct EffectRunner: Service {
+    let engine: RolloutEngine
+    let store: any JournalStore
+    let router: any TrafficRouter
+    let notifiers: [String: any Notifier]
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+    /// How often the outbox is read even when nothing rang: retries fall due on their own.
+    var scanInterval: Duration = .seconds(1)
+    var pollInterval: Duration = .milliseconds(50)
+
+    public init(
+        engine: RolloutEngine, store: any JournalStore, router: any TrafficRouter, notifiers: [any Notifier],
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now, logger: Logger = Logger(label: "coalmine.effects")
+    ) {
+        self.engine = engine
+        self.store = store
+        self.router = router
+        self.notifiers = Dictionary(uniqueKeysWithValues: notifiers.map { ($0.name, $0) })
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var nextScan = ContinuousClock.now
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            if engine.effectDoorbell.take() || ContinuousClock.now >= nextScan {
+                nextScan = ContinuousClock.now + scanInterval
+                await runDueEffects()
+            }
+            // Only the sleep is cancelled on shutdown, never an effect or commit half way.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+        }
+    }
+
+    /// Runs the head of every lane that is due. Returns when they have all settled.
+    public func runDueEffects() async {
+        let pending: [OutboxItem]
+        do {
+            pending = try await store.pendingEffects()
+        } catch {
+            logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
+            return
+        }
+        var lanes: [String: [OutboxItem]] = [:]
+        var laneOrder: [String] = []
+        for item in pending {
+            if lanes[item.lane] == nil { laneOrder.append(item.lane) }
+            lanes[item.lane, default: []].append(item)
+        }
+        let now = clock()
+        await withTaskGroup(of: Void.self) { group in
+            for lane in laneOrder {
+                let items = lanes[lane]!
+                group.addTask { await runLane(items, now: now) }
+            }
+        }
+    }
+
+    private func runLane(_ items: [OutboxItem], now: Timestamp) async {
+        var items = items
+        // Only the newest weight change of a rollout matters: older ones still queued would move traffic
+        // somewhere the rollout has already left.
+        if items[0].lane.hasPrefix("router:"), items.count > 1 {
+            for stale in items.dropLast() { await settle(stale, as: .superseded) }
+            items = [items[items.count - 1]]
+        }
+        let head = items[0]
+        guard head.nextAttemptAt <= now else { return }
+        await run(head)
+    }
+
+    private func run(_ item: OutboxItem) async {
+        let payload: OutboxEffect
+        do {
+            payload = try JSONDecoder().decode(OutboxEffect.self, from: Data(item.payload.utf8))
+        } catch {
+            await settle(item, as: .failed(error: "unreadable effect: \(error)", kind: .notifier))
+            return
+        }
+        guard let spec = engine.config.rollout(named: item.rollout) else {
+            await settle(item, as: .failed(error: "rollout \(item.rollout) is no longer configured", kind: .router))
+            return
+        }
+        switch payload.effect {
+        case .setWeights(let split):
+            do {
+                let readBack = try await router.apply(split, to: spec)
+                await settle(item, as: .applied(readBack))
+            } catch {
+                logger.warning(
+                    "router failed", metadata: ["rollout": "\(spec.name)", "run": "\(split.run)", "error": "\(error)"])
+                await settle(item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts), kind: .router))
+            }
+        case .notify(let notice):
+            guard let name = payload.notifier, let notifier = notifiers[name] else {
+                await settle(item, as: .failed(error: "notifier \(payload.notifier ?? "?") is not configured", kind: .notifier))
+                return
+            }
+            do {
+                try await notifier.deliver(notice, about: spec)
+                await settle(item, as: .delivered)
+            } catch let permanent as PermanentDeliveryFailure {
+                await settle(item, as: .failed(error: permanent.description, kind: .notifier))
+            } catch {
+                await settle(item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts), kind: .notifier))
+            }
+        }
+    }
+
+    private func settle(_ item: OutboxItem, as settlement: EffectSettlement) async {
+        do {
+            try await engine.settle(item, as: settlement)
+        } catch {
+            // The effect stays pending and runs again: effects are idempotent.
+            logger.error("cannot journal an effect's result", metadata: ["effect": "\(item.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Exponential backoff from 1 s, capped at 5 minutes, with ±20 % jitter so retries do not march in step.
+    func retryTime(after attempts: Int) -> Timestamp {
+        let base = min(1000 * (1 << min(attempts, 9)), 300_000)
+        let jitter = Int.random(in: -(base / 5)...(base / 5))
+        return clock() + .milliseconds(base + jitter)
+    }
+}

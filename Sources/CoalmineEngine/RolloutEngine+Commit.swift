@@ -1,0 +1,59 @@
+import CoalmineCore
+import CoalmineJournal
+
+extension RolloutEngine {
+    /// Makes `unit` durable and returns; throws `EngineError.journalUnavailable` if it could not be.
+    ///
+    /// Group commit: the first caller writes its unit and then, while it is still here, every unit that queued
+    /// up during the write, as one transaction each round. So N concurrent webhooks cost about two fsyncs,
+    /// not N.
+    ///
+    /// A unit is computed against the working state, which includes units not yet durable. If a write fails,
+    /// every unit queued behind it was computed on top of it, so they all fail too, and the working state falls
+    /// back to the last durable one. Nothing is half-applied and each caller learns it must retry.
+    func commit(_ unit: JournalUnit) async throws {
+        guard !unit.isEmpty else { return }
+        if isCommitting {
+            try await withCheckedThrowingContinuation { queuedUnits.append((unit, $0)) }
+            return
+        }
+        isCommitting = true
+        defer { isCommitting = false }
+
+        var batch = [unit]
+        var waiters: [CheckedContinuation<Void, any Error>] = []
+        var isOwnBatch = true
+        while true {
+            // Taken before the write: exactly the states the units of this batch produce.
+            let statesAfterBatch = states
+            let deliveriesAfterBatch = seenDeliveries
+            do {
+                try await store.commit(batch, at: clock())
+            } catch {
+                let failure = EngineError.journalUnavailable("\(error)")
+                logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
+                states = durableStates
+                seenDeliveries = durableDeliveries
+                for waiter in waiters { waiter.resume(throwing: failure) }
+                for queued in queuedUnits { queued.continuation.resume(throwing: failure) }
+                queuedUnits = []
+                if isOwnBatch { throw failure }
+                return
+            }
+            let changed = statesAfterBatch.filter { durableStates[$0.key] != $0.value }.map(\.key)
+            let moved = statesAfterBatch.filter { durableStates[$0.key]?.version != $0.value.version }.count
+            durableStates = statesAfterBatch
+            durableDeliveries = deliveriesAfterBatch
+            recordMetrics(for: changed)
+            countTransitions(moved)
+            if batch.contains(where: { !$0.effects.isEmpty }) { effectDoorbell.ring() }
+            for waiter in waiters { waiter.resume() }
+
+            guard !queuedUnits.isEmpty else { return }
+            batch = queuedUnits.map(\.unit)
+            waiters = queuedUnits.map(\.continuation)
+            queuedUnits = []
+            isOwnBatch = false
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import CoalmineCore
+
+/// A rollout as the operator API shows it. Field names are the API contract.
+public struct RolloutView: Codable, Equatable, Sendable {
+    public var name: String
+    public var namespace: String
+    public var state: RolloutPhase
+    public var reason: PhaseReason?
+    public var run: Int
+    public var step: Int
+    public var canaryWeight: Int
+    public var stableWeight: Int
+    public var since: Timestamp
+    public var nextStepAt: Timestamp?
+    public var firingAlerts: [FiringAlert]
+    public var canaryVersion: String?
+    public var stableVersion: String?
+    public var allowedActions: [HumanAction]
+    public var stateVersion: Int
+
+    init(spec: RolloutSpec, state: RolloutState, allowedActions: [HumanAction]) {
+        name = spec.name
+        namespace = spec.namespace
+        self.state = state.phase
+        reason = state.reason
+        run = state.run
+        step = state.step
+        canaryWeight = state.canaryWeight
+        stableWeight = state.stableWeight
+        since = state.since
+        nextStepAt = state.nextStepAt
+        firingAlerts = state.firingAlerts
+        canaryVersion = state.canaryVersion
+        stableVersion = state.stableVersion
+        self.allowedActions = allowedActions
+        stateVersion = state.version
+    }
+}

@@ -1,0 +1,81 @@
+import CoalmineCore
+import Foundation
+
+/// The body Alertmanager (version "4") and Grafana's webhook contact point (version "1") POST. Only the fields
+/// Coalmine uses are read; unknown fields, which newer senders add, are ignored.
+struct AlertWebhookPayload: Decodable {
+    var version: String?
+    var alerts: [Alert]
+
+    struct Alert: Decodable {
+        var status: String
+        var labels: [String: String]
+        var annotations: [String: String]?
+        var startsAt: String
+        var endsAt: String?
+        var fingerprint: String?
+    }
+
+    /// Decodes and checks `body`, or throws a rejection naming the first thing wrong with it.
+    static func decode(_ body: Data, expectedVersion: String, sender: String) throws(RequestRejection)
+        -> [AlertObservation]
+    {
+        let payload: AlertWebhookPayload
+        do {
+            payload = try JSONDecoder().decode(AlertWebhookPayload.self, from: body)
+        } catch let error as DecodingError {
+            throw RequestRejection(status: .badRequest, message: "malformed \(sender) payload: \(describe(error))")
+        } catch {
+            throw RequestRejection(status: .badRequest, message: "malformed \(sender) payload: \(error)")
+        }
+        if let version = payload.version, version != expectedVersion {
+            throw RequestRejection(
+                status: .badRequest,
+                message: "unsupported \(sender) payload version '\(version)'; Coalmine reads version \(expectedVersion)")
+        }
+        var observations: [AlertObservation] = []
+        for (index, alert) in payload.alerts.enumerated() {
+            guard let status = AlertObservation.Status(rawValue: alert.status) else {
+                throw RequestRejection(
+                    status: .badRequest,
+                    message: "alerts[\(index)].status: expected firing or resolved, found '\(alert.status)'")
+            }
+            guard Timestamp(rfc3339: alert.startsAt) != nil else {
+                throw RequestRejection(
+                    status: .badRequest, message: "alerts[\(index)].startsAt: not an RFC 3339 time: '\(alert.startsAt)'")
+            }
+            if let endsAt = alert.endsAt, !endsAt.isEmpty, Timestamp(rfc3339: endsAt) == nil {
+                throw RequestRejection(
+                    status: .badRequest, message: "alerts[\(index)].endsAt: not an RFC 3339 time: '\(endsAt)'")
+            }
+            let fingerprint = alert.fingerprint.flatMap { $0.isEmpty ? nil : $0 }
+            observations.append(
+                AlertObservation(
+                    status: status, fingerprint: fingerprint ?? AlertObservation.fingerprint(ofLabels: alert.labels),
+                    startsAt: alert.startsAt, labels: alert.labels, annotations: alert.annotations ?? [:]))
+        }
+        return observations
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let text = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }
+                .joined()
+            return text.hasPrefix(".") ? String(text.dropFirst()) : text
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "missing field \(parent.isEmpty ? "" : parent + ".")\(key.stringValue)"
+        case .typeMismatch(let type, let context):
+            return "\(path(context)): expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(path(context)): expected \(type), found null"
+        case .dataCorrupted(let context):
+            let location = path(context)
+            return location.isEmpty ? "not valid JSON" : "\(location): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

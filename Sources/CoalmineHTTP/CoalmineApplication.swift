@@ -1,0 +1,29 @@
+import CoalmineEngine
+import Hummingbird
+import Logging
+import Prometheus
+
+/// Builds the HTTP application with its background services (the effect runner and the clock).
+/// `coalmine serve` runs it; tests call it too, so they exercise exactly what ships.
+public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some ApplicationProtocol {
+    let router = Router()
+    let metricsFactory = PrometheusMetricsFactory(registry: runtime.registry)
+    WebhookRoutes(
+        engine: runtime.engine, credentials: runtime.credentials,
+        maxBodyBytes: runtime.config.server.webhook.maxBodyBytes, metricsFactory: metricsFactory
+    ).register(on: router)
+    OperatorAPIRoutes(engine: runtime.engine, credentials: runtime.credentials).register(on: router)
+    HealthRoutes(store: runtime.store, registry: runtime.registry).register(on: router)
+
+    let effects = EffectRunner(
+        engine: runtime.engine, store: runtime.store, router: runtime.router, notifiers: runtime.notifiers,
+        clock: runtime.clock, logger: logger)
+    let clock = RolloutClock(engine: runtime.engine, logger: logger)
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(runtime.config.server.listenHost, port: runtime.config.server.listenPort),
+            serverName: "coalmine"),
+        services: [effects, clock],
+        logger: logger)
+}

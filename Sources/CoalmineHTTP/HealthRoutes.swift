@@ -1,0 +1,25 @@
+import CoalmineEngine
+import CoalmineJournal
+import Hummingbird
+import Prometheus
+
+/// `/healthz` (the process answers), `/readyz` (the journal answers), `/metrics` (Prometheus text).
+struct HealthRoutes {
+    let store: any JournalStore
+    let registry: PrometheusCollectorRegistry
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in APIResponse.text("ok\n") }
+        router.get("/readyz") { _, _ in
+            do {
+                try await store.ping()
+                return APIResponse.text("ready\n")
+            } catch {
+                return APIResponse.error(.serviceUnavailable, "the journal does not answer: \(error)")
+            }
+        }
+        router.get("/metrics") { _, _ in
+            APIResponse.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import CoalmineCore
+import CoalmineEngine
+import CoalmineJournal
+import Foundation
+import Hummingbird
+
+/// `/api/v1/rollouts...`: what operators, the CLI and scripts use. Bearer API token on every call.
+struct OperatorAPIRoutes {
+    let engine: RolloutEngine
+    let credentials: Credentials
+
+    struct ActionRequest: Decodable {
+        var actor: String?
+        var reason: String?
+        var canaryVersion: String?
+        var stableVersion: String?
+    }
+
+    struct RolloutList: Encodable {
+        var rollouts: [RolloutView]
+    }
+
+    struct Refusal: Encodable {
+        var error: String
+        var state: RolloutPhase
+        var reason: PhaseReason?
+        var allowedActions: [HumanAction]
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let api = router.group("api/v1/rollouts")
+        api.get { request, _ in
+            await guarded(request) { APIResponse.json(RolloutList(rollouts: await engine.views())) }
+        }
+        api.get(":name") { request, context in
+            await guarded(request) {
+                let name = try context.parameters.require("name")
+                return APIResponse.json(try await engine.view(of: name))
+            }
+        }
+        api.get(":name/history") { request, context in
+            await guarded(request) {
+                let name = try context.parameters.require("name")
+                return try historyResponse(name: name, entries: try await engine.history(of: name))
+            }
+        }
+        api.post(":name/:action") { request, context in
+            await guarded(request) {
+                let name = try context.parameters.require("name")
+                let actionName = try context.parameters.require("action")
+                guard let action = HumanAction(rawValue: actionName) else {
+                    let known = HumanAction.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw RequestRejection(status: .notFound, message: "unknown action '\(actionName)'; one of: \(known)")
+                }
+                let body = try await actionRequest(request)
+                let command = HumanCommand(
+                    action, actor: body.actor ?? "api", reason: body.reason, canaryVersion: body.canaryVersion,
+                    stableVersion: body.stableVersion)
+                return APIResponse.json(try await engine.perform(command, on: name))
+            }
+        }
+    }
+
+    /// Checks the token, runs `body`, and turns engine errors into their statuses.
+    private func guarded(_ request: Request, _ body: () async throws -> Response) async -> Response {
+        guard credentials.acceptsAPI(request.headers) else {
+            return APIResponse.error(
+                .unauthorized, "missing or wrong API token (Authorization: Bearer <token from server.api.tokenFile>)",
+                headers: [.wwwAuthenticate: "Bearer realm=\"coalmine\""])
+        }
+        do {
+            return try await body()
+        } catch let error as EngineError {
+            switch error {
+            case .unknownRollout: return APIResponse.error(.notFound, error.description)
+            case .refused(let refusal):
+                return APIResponse.json(
+                    Refusal(
+                        error: refusal.description, state: refusal.phase, reason: refusal.reason,
+                        allowedActions: refusal.allowedActions), status: .conflict)
+            case .journalUnavailable: return APIResponse.error(.serviceUnavailable, error.description + "; retry later")
+            }
+        } catch {
+            return error.response
+        }
+    }
+
+    private func actionRequest(_ request: Request) async throws -> ActionRequest {
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        guard body.readableBytes > 0 else { return ActionRequest() }
+        try WebhookRoutes.requireJSON(request)
+        do {
+            return try JSONDecoder().decode(ActionRequest.self, from: Data(buffer: body))
+        } catch {
+            throw RequestRejection(
+                status: .badRequest,
+                message: "the body must be a JSON object with optional string fields actor, reason, canaryVersion,"
+                    + " stableVersion")
+        }
+    }
+
+    /// Entries with their bodies embedded as JSON objects, oldest first.
+    private func historyResponse(name: String, entries: [JournalEntry]) throws -> Response {
+        let objects: [[String: Any]] = entries.map { entry in
+            [
+                "sequence": entry.sequence, "recordedAt": entry.recordedAt.rfc3339, "rollout": entry.rollout,
+                "run": entry.run, "kind": entry.kind.rawValue,
+                "body": (try? JSONSerialization.jsonObject(with: Data(entry.body.utf8))) ?? entry.body,
+                "hash": entry.hash, "previousHash": entry.previousHash,
+            ]
+        }
+        let data = try JSONSerialization.data(
+            withJSONObject: ["rollout": name, "entries": objects], options: [.sortedKeys, .withoutEscapingSlashes])
+        return APIResponse.json(data: data, status: .ok)
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) {
+        self.init(buffer.readableBytesView)
+    }
+}

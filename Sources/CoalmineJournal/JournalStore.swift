@@ -1,0 +1,33 @@
+import CoalmineCore
+
+/// Durable storage for the journal and the outbox. SQLite implements it; a PostgreSQL store can too.
+public protocol JournalStore: Sendable {
+    /// Appends every unit in one transaction, in order, and returns once it is durable.
+    /// Several units share one commit (and one fsync) when callers arrive together.
+    func commit(_ units: [JournalUnit], at time: Timestamp) async throws
+
+    /// The body of each rollout's newest `transition` entry: its state when the process stopped.
+    func latestTransitions() async throws -> [String: String]
+
+    /// Every alert delivery already acted on.
+    func deliveries() async throws -> Set<AlertDeliveryKey>
+
+    /// Effects not yet done, oldest first.
+    func pendingEffects() async throws -> [OutboxItem]
+
+    /// Entries of one rollout, oldest first.
+    func history(of rollout: String) async throws -> [JournalEntry]
+
+    /// Answers when the store can serve reads: what `/readyz` asks.
+    func ping() async throws
+
+    /// Walks the whole hash chain.
+    func verifyChain() async throws -> ChainVerification
+}
+
+/// The result of walking the hash chain.
+public enum ChainVerification: Equatable, Sendable {
+    case intact(entries: Int)
+    /// The first entry whose stored hash or link does not match what its content gives.
+    case broken(sequence: Int64, reason: String)
+}

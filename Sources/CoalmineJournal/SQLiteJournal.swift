@@ -1,0 +1,205 @@
+import CoalmineCore
+import Foundation
+import GRDB
+
+/// The embedded journal: SQLite in WAL mode with `synchronous=FULL`, so a commit that returned survives a crash
+/// or power loss. Zero setup: the file and its folder are created on first open.
+public final class SQLiteJournal: JournalStore {
+    private let pool: DatabasePool
+
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE journal (
+                        sequence INTEGER PRIMARY KEY,
+                        recorded_at INTEGER NOT NULL,
+                        rollout TEXT NOT NULL,
+                        run INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        previous_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE INDEX journal_by_rollout ON journal(rollout, kind, sequence);
+                    -- The journal is append-only: the database itself refuses edits and deletions.
+                    CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+                        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                    CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+                        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        rollout TEXT NOT NULL,
+                        run INTEGER NOT NULL,
+                        lane TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_error TEXT
+                    );
+                    CREATE INDEX outbox_pending ON outbox(status, id);
+                    CREATE TABLE alert_delivery (
+                        fingerprint TEXT NOT NULL,
+                        starts_at TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        PRIMARY KEY (fingerprint, starts_at, status)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+
+    public func commit(_ units: [JournalUnit], at time: Timestamp) async throws {
+        try await pool.write { db in
+            var last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1")
+            var sequence: Int64 = last?["sequence"] ?? 0
+            var previous: String = last?["hash"] ?? HashChain.genesis
+            func append(_ entry: NewJournalEntry) throws {
+                sequence += 1
+                let hash = HashChain.hash(
+                    previous: previous, sequence: sequence, recordedAt: time.millisecondsSinceEpoch,
+                    rollout: entry.rollout, run: entry.run, kind: entry.kind.rawValue, body: entry.body)
+                try db.execute(
+                    sql: """
+                        INSERT INTO journal (sequence, recorded_at, rollout, run, kind, body, previous_hash, hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        sequence, time.millisecondsSinceEpoch, entry.rollout, entry.run, entry.kind.rawValue,
+                        entry.body, previous, hash,
+                    ])
+                previous = hash
+            }
+            for unit in units {
+                for entry in unit.entries { try append(entry) }
+                for effect in unit.effects {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO outbox (rollout, run, lane, payload, status, next_attempt_at)
+                            VALUES (?, ?, ?, ?, 'pending', ?)
+                            """,
+                        arguments: [effect.rollout, effect.run, effect.lane, effect.payload, time.millisecondsSinceEpoch]
+                    )
+                    let body = "{\"effectId\":\(db.lastInsertedRowID),\"lane\":\(Self.jsonString(effect.lane)),"
+                        + "\"request\":\(effect.payload)}"
+                    try append(NewJournalEntry(rollout: effect.rollout, run: effect.run, kind: .effectRequested, body: body))
+                }
+                for update in unit.effectUpdates {
+                    try db.execute(
+                        sql: "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                        arguments: [
+                            update.status.rawValue, update.attempts, update.nextAttemptAt.millisecondsSinceEpoch,
+                            update.lastError, update.id,
+                        ])
+                }
+                for key in unit.deliveries {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO alert_delivery (fingerprint, starts_at, status) VALUES (?, ?, ?)",
+                        arguments: [key.fingerprint, key.startsAt, key.status.rawValue])
+                }
+            }
+        }
+    }
+
+    public func latestTransitions() async throws -> [String: String] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rollout, body FROM journal WHERE sequence IN
+                    (SELECT MAX(sequence) FROM journal WHERE kind = 'transition' GROUP BY rollout)
+                    """)
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["rollout"] as String, $0["body"] as String) })
+        }
+    }
+
+    public func deliveries() async throws -> Set<AlertDeliveryKey> {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT fingerprint, starts_at, status FROM alert_delivery")
+            return Set(
+                rows.compactMap { row in
+                    AlertObservation.Status(rawValue: row["status"]).map {
+                        AlertDeliveryKey(fingerprint: row["fingerprint"], startsAt: row["starts_at"], status: $0)
+                    }
+                })
+        }
+    }
+
+    public func pendingEffects() async throws -> [OutboxItem] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE status = 'pending' ORDER BY id").map { row in
+                OutboxItem(
+                    id: row["id"], rollout: row["rollout"], run: row["run"], lane: row["lane"],
+                    payload: row["payload"], attempts: row["attempts"],
+                    nextAttemptAt: Timestamp(millisecondsSinceEpoch: row["next_attempt_at"]))
+            }
+        }
+    }
+
+    public func history(of rollout: String) async throws -> [JournalEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE rollout = ? ORDER BY sequence", arguments: [rollout])
+                .compactMap(Self.entry(from:))
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM journal LIMIT 1") }
+    }
+
+    public func verifyChain() async throws -> ChainVerification {
+        try await pool.read { db in
+            var previous = HashChain.genesis
+            var expectedSequence: Int64 = 1
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM journal ORDER BY sequence")
+            while let row = try cursor.next() {
+                let sequence: Int64 = row["sequence"]
+                if sequence != expectedSequence {
+                    return .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
+                }
+                let stored: String = row["hash"]
+                let link: String = row["previous_hash"]
+                if link != previous {
+                    return .broken(sequence: sequence, reason: "it does not link to the entry before it")
+                }
+                let computed = HashChain.hash(
+                    previous: link, sequence: sequence, recordedAt: row["recorded_at"], rollout: row["rollout"],
+                    run: row["run"], kind: row["kind"], body: row["body"])
+                if computed != stored {
+                    return .broken(sequence: sequence, reason: "its content does not match its hash")
+                }
+                previous = stored
+                expectedSequence += 1
+            }
+            return .intact(entries: Int(expectedSequence - 1))
+        }
+    }
+
+    private static func entry(from row: Row) -> JournalEntry? {
+        guard let kind = JournalKind(rawValue: row["kind"]) else { return nil }
+        return JournalEntry(
+            sequence: row["sequence"], recordedAt: Timestamp(millisecondsSinceEpoch: row["recorded_at"]),
+            rollout: row["rollout"], run: row["run"], kind: kind, body: row["body"],
+            previousHash: row["previous_hash"], hash: row["hash"])
+    }
+
+    private static func jsonString(_ text: String) -> String {
+        let data = try? JSONEncoder().encode(text)
+        return data.flatMap { String(data: $0, encoding: .utf8) } ?? "\"\""
+    }
+}

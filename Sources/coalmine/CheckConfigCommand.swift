@@ -1,0 +1,30 @@
+import CoalmineCore
+import ArgumentParser
+import CoalmineEngine
+
+struct CheckConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Check a config file and print every problem with its key path.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let path = ConfigLoader.resolvePath(options.config)
+        do {
+            let config = try ConfigLoader.load(path: path)
+            print("\(path): OK")
+            for rollout in config.rollouts {
+                let steps = rollout.policy.steps.map(String.init).joined(separator: " → ")
+                print(
+                    "  rollout \(rollout.name): \(rollout.namespace)/\(rollout.virtualService)"
+                        + " \(rollout.stableSubset)→\(rollout.canarySubset), steps \(steps),"
+                        + " bake \(DurationText.format(rollout.policy.bake)),"
+                        + " notify \(rollout.notify.joined(separator: ", "))")
+            }
+        } catch {
+            print("\(path): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")")
+            for problem in error.problems { print("  \(problem)") }
+            throw ExitCode(1)
+        }
+    }
+}

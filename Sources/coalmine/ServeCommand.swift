@@ -1,0 +1,33 @@
+import CoalmineCore
+import ArgumentParser
+import CoalmineEngine
+import CoalmineHTTP
+import Hummingbird
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run Coalmine: webhooks, operator API, effects and the rollout clock.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let path = ConfigLoader.resolvePath(options.config)
+        let config: CoalmineConfig
+        do {
+            config = try ConfigLoader.load(path: path)
+        } catch {
+            print("coalmine: \(path) has problems; not starting:\n\(error)")
+            throw ExitCode(1)
+        }
+        let logger = makeLogger("coalmine")
+        let runtime = try await CoalmineRuntime.make(config: config, logger: logger)
+        for secret in runtime.createdSecrets {
+            print("coalmine: generated secret \(secret) (mode 0600)")
+        }
+        print(
+            "coalmine: config \(path), journal \(config.store.sqlitePath), router \(config.kubernetes.mode.rawValue),"
+                + " listening on \(config.server.listenHost):\(config.server.listenPort)")
+        let app = buildApplication(runtime, logger: logger)
+        try await app.runService()
+    }
+}

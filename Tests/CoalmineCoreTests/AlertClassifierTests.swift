@@ -1,0 +1,50 @@
+import CoalmineCore
+import Testing
+
+@Suite struct AlertClassifierTests {
+    let classifier = AlertClassifier(rollouts: [
+        RolloutSpec(
+            name: "tf-model-service", namespace: "ml", virtualService: "tf-model-route", stableSubset: "v1",
+            canarySubset: "v2",
+            alerts: AlertMatching(
+                matchLabels: ["service": "tf-model-service"],
+                roles: [
+                    RoleRule(match: ["alertname": "TFServingOpKernelMissing"], role: .abort),
+                    RoleRule(match: ["severity": "page"], role: .breaker),
+                ])),
+        RolloutSpec(
+            name: "ranker", namespace: "ml", virtualService: "ranker", stableSubset: "v1", canarySubset: "v2"),
+    ])
+
+    func alert(_ labels: [String: String]) -> AlertObservation {
+        AlertObservation(status: .firing, fingerprint: "f", startsAt: "2027-01-01T00:00:00Z", labels: labels)
+    }
+
+    @Test func theRolloutLabelWinsOverMatchLabels() {
+        let matches = classifier.matches(for: alert(["coalmine_rollout": "ranker", "service": "tf-model-service"]))
+        #expect(matches == [.init(rollout: "ranker", role: .gate)])
+    }
+
+    @Test func matchLabelsMustAllMatch() {
+        #expect(classifier.matches(for: alert(["service": "tf-model-service", "alertname": "X"])).count == 1)
+        #expect(classifier.matches(for: alert(["service": "other"])).isEmpty)
+    }
+
+    @Test func aRolloutWithoutMatchLabelsTakesOnlyAlertsThatNameIt() {
+        #expect(classifier.matches(for: alert(["alertname": "Anything"])).isEmpty)
+    }
+
+    @Test(arguments: [
+        (["coalmine_role": "breaker"], AlertRole.breaker),
+        (["coalmine_role": "abort", "severity": "page"], .abort),
+        (["alertname": "TFServingOpKernelMissing", "severity": "page"], .abort),
+        (["severity": "page"], .breaker),
+        (["coalmine_role": "braeker"], .gate),
+        ([:], .gate),
+    ])
+    func roleComesFromTheLabelThenTheRulesThenDefaultsToGate(labels: [String: String], role: AlertRole) {
+        var all = labels
+        all["service"] = "tf-model-service"
+        #expect(classifier.matches(for: alert(all)).first?.role == role)
+    }
+}
