@@ -70,6 +70,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // Clocks, workspaces and stand-ins shared by the test targets (never linked into the product).
+        .target(
+            name: "CoalmineTestSupport",
+            dependencies: ["CoalmineCore", "CoalmineEngine", "CoalmineJournal"],
+            path: "Tests/CoalmineTestSupport"
+        ),
         .testTarget(
             name: "CoalmineCoreTests",
             dependencies: [
@@ -79,7 +85,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CoalmineEngineTests",
-            dependencies: ["CoalmineCore", "CoalmineJournal", "CoalmineEngine"]
+            dependencies: [
+                "CoalmineCore", "CoalmineJournal", "CoalmineEngine", "CoalmineTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "CoalmineHTTPTests",
@@ -88,6 +97,7 @@ let package = Package(
                 "CoalmineEngine",
                 "CoalmineHTTP",
                 "CoalmineJournal",
+                "CoalmineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

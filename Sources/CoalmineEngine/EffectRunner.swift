@@ -44,7 +44,7 @@ public struct EffectRunner: Service {
         }
     }
 
-    /// Runs the head of every lane that is due. Returns when they have all settled.
+    /// Runs every lane's due effects, in order within a lane. Returns when they have all settled.
     public func runDueEffects() async {
         let pending: [OutboxItem]
         do {
@@ -76,56 +76,62 @@ public struct EffectRunner: Service {
             for stale in items.dropLast() { await settle(stale, as: .superseded) }
             items = [items[items.count - 1]]
         }
-        let head = items[0]
-        guard head.nextAttemptAt <= now else { return }
-        await run(head)
+        // In order: an effect waiting for its retry holds back the ones behind it.
+        for item in items {
+            guard item.nextAttemptAt <= now, await run(item) else { return }
+        }
     }
 
-    private func run(_ item: OutboxItem) async {
+    /// Runs one effect and settles it. Returns false when it will be retried, so the lane stops there.
+    private func run(_ item: OutboxItem) async -> Bool {
         let payload: OutboxEffect
         do {
             payload = try JSONDecoder().decode(OutboxEffect.self, from: Data(item.payload.utf8))
         } catch {
-            await settle(item, as: .failed(error: "unreadable effect: \(error)", kind: .notifier))
-            return
+            return await settle(item, as: .failed(error: "unreadable effect: \(error)", kind: .notifier))
         }
         guard let spec = engine.config.rollout(named: item.rollout) else {
-            await settle(item, as: .failed(error: "rollout \(item.rollout) is no longer configured", kind: .router))
-            return
+            return await settle(item, as: .failed(error: "rollout \(item.rollout) is no longer configured", kind: .router))
         }
         switch payload.effect {
         case .setWeights(let split):
             do {
                 let readBack = try await router.apply(split, to: spec)
-                await settle(item, as: .applied(readBack))
+                return await settle(item, as: .applied(readBack))
             } catch {
                 logger.warning(
                     "router failed", metadata: ["rollout": "\(spec.name)", "run": "\(split.run)", "error": "\(error)"])
-                await settle(item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts), kind: .router))
+                return await settle(item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts), kind: .router))
             }
         case .notify(let notice):
             guard let name = payload.notifier, let notifier = notifiers[name] else {
-                await settle(item, as: .failed(error: "notifier \(payload.notifier ?? "?") is not configured", kind: .notifier))
-                return
+                return await settle(
+                    item, as: .failed(error: "notifier \(payload.notifier ?? "?") is not configured", kind: .notifier))
             }
             do {
                 try await notifier.deliver(notice, about: spec)
-                await settle(item, as: .delivered)
+                return await settle(item, as: .delivered)
             } catch let permanent as PermanentDeliveryFailure {
-                await settle(item, as: .failed(error: permanent.description, kind: .notifier))
+                return await settle(item, as: .failed(error: permanent.description, kind: .notifier))
             } catch {
-                await settle(item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts), kind: .notifier))
+                return await settle(
+                    item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts), kind: .notifier))
             }
         }
     }
 
-    private func settle(_ item: OutboxItem, as settlement: EffectSettlement) async {
+    /// Journals the settlement. Returns whether the lane may go on to its next effect.
+    @discardableResult
+    private func settle(_ item: OutboxItem, as settlement: EffectSettlement) async -> Bool {
         do {
             try await engine.settle(item, as: settlement)
         } catch {
             // The effect stays pending and runs again: effects are idempotent.
             logger.error("cannot journal an effect's result", metadata: ["effect": "\(item.id)", "error": "\(error)"])
+            return false
         }
+        if case .retry = settlement { return false }
+        return true
     }
 
     /// Exponential backoff from 1 s, capped at 5 minutes, with ±20 % jitter so retries do not march in step.

@@ -1,0 +1,141 @@
+import CoalmineCore
+import CoalmineEngine
+import Foundation
+import Testing
+
+@Suite struct ConfigLoaderTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static let minimalRollout = """
+        rollouts:
+          - { name: tf-model-service, namespace: ml, virtualService: tf-model-route, stableSubset: v1, canarySubset: v2 }
+        """
+
+    @Test func theShippedConfigLoadsWithItsDocumentedDefaults() throws {
+        let config = try ConfigLoader.load(path: "\(Self.repositoryRoot)/config/coalmine.yaml")
+        #expect(config.server.listenHost == "127.0.0.1")
+        #expect(config.server.listenPort == 9095)
+        #expect(config.store.sqlitePath == "data/coalmine.db")
+        #expect(config.kubernetes.mode == .dryRun)
+        let rollout = try #require(config.rollout(named: "tf-model-service"))
+        #expect(rollout.policy.steps == [5, 10, 30, 50, 100])
+        #expect(rollout.policy.bake == .seconds(86_400))
+        #expect(rollout.policy.breaker == BreakerPolicy(errorRatio: 0.01, window: .seconds(300)))
+        #expect(rollout.policy.awaitingHuman.autoRollbackAfter == nil)
+        #expect(rollout.alerts.roles == [RoleRule(match: ["alertname": "TFServingOpKernelMissing"], role: .abort)])
+        #expect(rollout.notify == ["console"])
+    }
+
+    @Test func defaultsFillEverythingNotWritten() throws {
+        let config = try ConfigLoader.parse(Self.minimalRollout)
+        #expect(config.server == ServerSettings())
+        #expect(config.notifiers == [NotifierSettings(name: "console", kind: .log)])
+        #expect(config.rollouts[0].policy == RolloutPolicy())
+        #expect(config.rollouts[0].notify == ["console"])
+    }
+
+    @Test func perRolloutKeysOverrideDefaultsFieldByField() throws {
+        let config = try ConfigLoader.parse(
+            """
+            defaults:
+              bake: 2h
+              breaker: { errorRatio: 0.02, window: 10m }
+            rollouts:
+              - name: tf-model-service
+                namespace: ml
+                virtualService: tf-model-route
+                stableSubset: v1
+                canarySubset: v2
+                steps: [25, 100]
+                requireApprovalBefore: [100]
+                breaker: { window: 3m }
+                awaitingHuman: { autoRollbackAfter: 1h }
+            """)
+        let policy = config.rollouts[0].policy
+        #expect(policy.steps == [25, 100])
+        #expect(policy.bake == .seconds(7200))
+        #expect(policy.requireApprovalBefore == [100])
+        #expect(policy.breaker == BreakerPolicy(errorRatio: 0.02, window: .seconds(180)))
+        #expect(policy.awaitingHuman == EscalationPolicy(renotifyEvery: .seconds(1800), autoRollbackAfter: .seconds(3600)))
+    }
+
+    @Test(arguments: [
+        ("steps: [5, 50, 30, 100]", "rollouts[0].steps: weights must strictly increase and end at 100"),
+        ("steps: [5, 10, 50]", "rollouts[0].steps: weights must strictly increase and end at 100"),
+        ("steps: [0, 100]", "rollouts[0].steps: weights must be between 1 and 100"),
+        ("bake: 1.5h", "rollouts[0].bake: expected a duration such as 30s, 5m, 24h or 2d, found '1.5h'"),
+        ("bake: 0s", "rollouts[0].bake: must be longer than zero"),
+        ("requireApprovalBefore: [40]", "rollouts[0].requireApprovalBefore: 40 is not one of the steps [5, 10, 30, 50, 100]"),
+        ("breaker: { errorRatio: 1 }", "rollouts[0].breaker.errorRatio: must be between 0 and 1 (0.01 is 1 %), found 1.0"),
+        ("brekaer: { errorRatio: 0.5 }", "rollouts[0].brekaer: unknown key"),
+        ("notify: [slack]", "rollouts[0].notify[0]: no notifier is named 'slack'"),
+        ("alerts: { roles: [{ match: { alertname: X }, role: stop }] }",
+         "rollouts[0].alerts.roles[0].role: expected breaker, gate or abort, found 'stop'"),
+        ("awaitingHuman: { autoRollbackAfter: soon }",
+         "rollouts[0].awaitingHuman.autoRollbackAfter: expected a duration such as 30s, 5m, 24h or 2d, found 'soon'"),
+    ])
+    func eachRolloutProblemIsNamedByItsKeyPath(line: String, problem: String) {
+        let text = """
+            rollouts:
+              - name: tf-model-service
+                namespace: ml
+                virtualService: tf-model-route
+                stableSubset: v1
+                canarySubset: v2
+                \(line)
+            """
+        do {
+            _ = try ConfigLoader.parse(text)
+            Issue.record("a config with a problem loaded")
+        } catch {
+            #expect(error.problems.map(\.description) == [problem])
+        }
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let text = """
+            server:
+              listen: "localhost"
+              publicURL: "ftp://x"
+              webhook: { auth: { bearerToken: "inline-secret" } }
+            kubernetes: { mode: kubeconfig }
+            rollouts:
+              - { name: TF_Model, namespace: ml, stableSubset: v1, canarySubset: v1 }
+              - { name: ok, namespace: ml, virtualService: vs, stableSubset: v1, canarySubset: v2 }
+              - { name: ok, namespace: ml, virtualService: vs, stableSubset: v1, canarySubset: v2 }
+            """
+        do {
+            _ = try ConfigLoader.parse(text)
+            Issue.record("a config with problems loaded")
+        } catch {
+            #expect(
+                error.problems.map(\.description) == [
+                    "server.listen: expected host:port such as 127.0.0.1:9095, found 'localhost'",
+                    "server.publicURL: must start with http:// or https://, found 'ftp://x'",
+                    "server.webhook.auth: set bearerTokenFile or basic: { username, passwordFile }",
+                    "server.webhook.auth.bearerToken: unknown key",
+                    "kubernetes.mode: 'kubeconfig' is not available in this version; use dry-run",
+                    "rollouts[0].name: 'TF_Model' is not a DNS label (lowercase letters, digits and '-', 1 to 63)",
+                    "rollouts[0].virtualService: is required",
+                    "rollouts[0].canarySubset: must differ from stableSubset ('v1')",
+                    "rollouts[2].name: rollout name 'ok' is used twice",
+                ])
+        }
+    }
+
+    @Test func aConfigWithoutRolloutsIsRefused() {
+        #expect(throws: ConfigProblems([ConfigProblem(path: "rollouts", message: "is required: list at least one rollout")])) {
+            try ConfigLoader.parse("server: { listen: \"127.0.0.1:9095\" }")
+        }
+    }
+
+    @Test func yamlSyntaxErrorsAreReportedNotCrashedOn() {
+        do {
+            _ = try ConfigLoader.parse("rollouts: [ { name: x ")
+            Issue.record("broken YAML loaded")
+        } catch {
+            #expect(error.problems.first?.message.hasPrefix("not valid YAML") == true)
+        }
+    }
+}

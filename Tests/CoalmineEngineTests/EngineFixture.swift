@@ -1,0 +1,61 @@
+import CoalmineCore
+import CoalmineEngine
+import CoalmineJournal
+import CoalmineTestSupport
+import Logging
+
+/// An engine over a real SQLite journal in a temp folder, a manual clock, the dry-run router and a recording
+/// notifier; `reopen()` plays a process restart on the same journal file.
+struct EngineFixture {
+    let workspace: TestWorkspace
+    let config: CoalmineConfig
+    let clock = ManualClock()
+    let router = DryRunRouter(logger: Logger(label: "test.router"))
+    let notifier = RecordingNotifier(name: "console")
+    let journal: FaultyJournal
+    var engine: RolloutEngine
+
+    init(rolloutExtra: String = "") async throws {
+        workspace = try TestWorkspace()
+        config = try workspace.config(rolloutExtra: rolloutExtra)
+        journal = FaultyJournal(try SQLiteJournal(path: workspace.journalPath))
+        engine = try await RolloutEngine(config: config, store: journal, clock: clock.reading)
+    }
+
+    /// A new engine on the same journal file, as after a crash and restart.
+    mutating func reopen() async throws {
+        engine = try await RolloutEngine(
+            config: config, store: try SQLiteJournal(path: workspace.journalPath), clock: clock.reading)
+    }
+
+    var runner: EffectRunner {
+        EffectRunner(
+            engine: engine, store: journal, router: router, notifiers: [notifier], clock: clock.reading,
+            logger: Logger(label: "test.effects"))
+    }
+
+    func view() async throws -> RolloutView {
+        try await engine.view(of: "tf-model-service")
+    }
+
+    @discardableResult
+    func command(_ action: HumanAction, actor: String = "alice") async throws -> RolloutView {
+        try await engine.perform(HumanCommand(action, actor: actor), on: "tf-model-service")
+    }
+}
+
+extension AlertObservation {
+    static func tfAlert(
+        _ name: String, role: AlertRole? = nil, status: Status = .firing, startsAt: String = "2027-01-15T08:00:00.5Z"
+    ) -> AlertObservation {
+        var labels = ["alertname": name, "service": "tf-model-service"]
+        if let role { labels["coalmine_role"] = role.rawValue }
+        return AlertObservation(status: status, fingerprint: "fp-\(name)", startsAt: startsAt, labels: labels)
+    }
+
+    var resolved: AlertObservation {
+        var copy = self
+        copy.status = .resolved
+        return copy
+    }
+}

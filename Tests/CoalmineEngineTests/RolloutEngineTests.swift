@@ -1,0 +1,194 @@
+import CoalmineCore
+import CoalmineEngine
+import CoalmineJournal
+import CoalmineTestSupport
+import Testing
+
+@testable import CoalmineEngine
+
+@Suite struct RolloutEngineTests {
+    @Test func aRestartResumesTheSameStatePendingEffectsAndBakeDeadline() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        fixture.clock.advance(by: .seconds(600))
+        _ = try await fixture.engine.receive([.tfAlert("CanaryLatencyHigh")], source: "alertmanager")
+        _ = try await fixture.engine.receive([.tfAlert("CanaryLatencyHigh").resolved], source: "alertmanager")
+        let before = try await fixture.view()
+        let pendingBefore = try await fixture.journal.pendingEffects()
+        #expect(before.state == .observing)
+        #expect(!pendingBefore.isEmpty, "nothing has run the effects yet")
+
+        // The process dies here: no effect ran. A new engine reads the same file.
+        try await fixture.reopen()
+        let after = try await fixture.view()
+        #expect(after == before)
+        #expect(after.nextStepAt == before.nextStepAt, "the bake deadline is absolute, not restarted")
+        #expect(try await fixture.journal.pendingEffects() == pendingBefore)
+
+        fixture.clock.advance(by: .seconds(3599))
+        try await fixture.engine.tick()
+        #expect(try await fixture.view().canaryWeight == 5)
+        fixture.clock.advance(by: .seconds(1))
+        try await fixture.engine.tick()
+        #expect(try await fixture.view().canaryWeight == 10)
+    }
+
+    @Test func aRepeatedDeliveryChangesNothingAndJournalsNothing() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let breaker = AlertObservation.tfAlert("CanaryErrorRatioHigh", role: .breaker)
+        let first = try await fixture.engine.receive([breaker], source: "alertmanager")
+        #expect(first == AlertIntake(received: 1, matched: 1, transitions: 1))
+        let entries = try await fixture.engine.history(of: "tf-model-service").count
+        let again = try await fixture.engine.receive([breaker], source: "alertmanager")
+        #expect(again == AlertIntake(received: 1, matched: 1, transitions: 0))
+        #expect(try await fixture.engine.history(of: "tf-model-service").count == entries)
+    }
+
+    @Test func aFiringResentAfterItsResolutionDoesNotReopenIt() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let gate = AlertObservation.tfAlert("CanaryLatencyHigh")
+        _ = try await fixture.engine.receive([gate], source: "alertmanager")
+        _ = try await fixture.engine.receive([gate.resolved], source: "alertmanager")
+        let late = try await fixture.engine.receive([gate], source: "alertmanager-peer")
+        #expect(late.transitions == 0)
+        #expect(try await fixture.view().state == .observing)
+        #expect(try await fixture.view().firingAlerts.isEmpty)
+    }
+
+    @Test func alertsOfNoRolloutAreCountedAndIgnored() async throws {
+        let fixture = try await EngineFixture()
+        let stranger = AlertObservation(
+            status: .firing, fingerprint: "x", startsAt: "2027-01-01T00:00:00Z", labels: ["alertname": "DiskFull"])
+        let intake = try await fixture.engine.receive([stranger], source: "alertmanager")
+        #expect(intake == AlertIntake(received: 1, matched: 0, transitions: 0))
+        #expect(try await fixture.engine.history(of: "tf-model-service").isEmpty)
+    }
+
+    @Test func aFailedCommitChangesNothingAndTheRetriedDeliveryStillCounts() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let before = try await fixture.view()
+        fixture.journal.failCommits(true)
+        let breaker = AlertObservation.tfAlert("CanaryErrorRatioHigh", role: .breaker)
+        await #expect(throws: EngineError.self) {
+            try await fixture.engine.receive([breaker], source: "alertmanager")
+        }
+        #expect(try await fixture.view() == before, "the working state fell back to the durable one")
+        fixture.journal.failCommits(false)
+        let retried = try await fixture.engine.receive([breaker], source: "alertmanager")
+        #expect(retried.transitions == 1, "the failed delivery was not remembered as seen")
+        #expect(try await fixture.view().state == .awaitingHuman)
+    }
+
+    @Test func concurrentDeliveriesShareCommits() async throws {
+        let fixture = try await EngineFixture()
+        let engine = fixture.engine
+        let deliveries = 40
+        fixture.journal.holdCommits()
+        try await withThrowingTaskGroup(of: AlertIntake.self) { group in
+            for index in 0..<deliveries {
+                group.addTask {
+                    try await engine.receive(
+                        [.tfAlert("Gate\(index)", startsAt: "2027-01-15T08:00:\(10 + index).0Z")], source: "alertmanager")
+                }
+            }
+            // Hold the first write until every other delivery has queued behind it.
+            while await engine.queuedUnits.count < deliveries - 1 { await Task.yield() }
+            fixture.journal.releaseCommits()
+            var matched = 0
+            for try await intake in group { matched += intake.matched }
+            #expect(matched == deliveries)
+        }
+        #expect(fixture.journal.commitCount == 2, "one write for the first delivery, one for the other \(deliveries - 1)")
+        #expect(fixture.journal.unitCount == deliveries)
+        #expect(try await fixture.view().firingAlerts.count == deliveries)
+    }
+
+    @Test func effectsRunThroughTheRouterAndNotifierAndTheirResultsAreJournaled() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        await fixture.runner.runDueEffects()
+        #expect(fixture.router.weights(of: "tf-model-service") == WeightSplit(run: 1, canary: 5))
+        #expect(fixture.notifier.delivered.map(\.kind) == [.started])
+        #expect(try await fixture.journal.pendingEffects().isEmpty)
+
+        try await fixture.command(.rollback, actor: "bob")
+        #expect(try await fixture.view().state == .rollingBack)
+        await fixture.runner.runDueEffects()
+        #expect(fixture.router.weights(of: "tf-model-service") == WeightSplit(run: 1, canary: 0))
+        #expect(try await fixture.view().state == .rolledBack, "the read-back of 0 completes the rollback")
+        await fixture.runner.runDueEffects()
+        #expect(fixture.notifier.delivered.map(\.kind) == [.started, .rollingBack, .rolledBack])
+
+        let results = try await fixture.engine.history(of: "tf-model-service").filter { $0.kind == .effectResult }
+        #expect(results.contains { $0.body.contains("\"status\":\"applied\"") && $0.body.contains("\"canaryWeight\":0") })
+    }
+
+    @Test func onlyTheNewestWeightChangeOfARolloutIsApplied() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        try await fixture.command(.promote)
+        await fixture.runner.runDueEffects()
+        #expect(fixture.router.weights(of: "tf-model-service") == WeightSplit(run: 1, canary: 100))
+        let results = try await fixture.engine.history(of: "tf-model-service").filter { $0.kind == .effectResult }
+        #expect(results.filter { $0.body.contains("\"status\":\"superseded\"") }.count == 1)
+    }
+
+    @Test func aFailingNotifierIsRetriedLaterWithoutBlockingAnything() async throws {
+        let fixture = try await EngineFixture()
+        fixture.notifier.behave(.failTransiently)
+        try await fixture.command(.start)
+        await fixture.runner.runDueEffects()
+        #expect(fixture.router.weights(of: "tf-model-service")?.canary == 5, "the router lane ran regardless")
+        let pending = try await fixture.journal.pendingEffects()
+        #expect(pending.count == 1)
+        #expect(pending[0].attempts == 1)
+        #expect(pending[0].nextAttemptAt > fixture.clock.now(), "the retry waits for its backoff")
+
+        fixture.notifier.behave(.deliver)
+        await fixture.runner.runDueEffects()
+        #expect(fixture.notifier.delivered.isEmpty, "not before the backoff has passed")
+        fixture.clock.advance(by: .seconds(2))
+        await fixture.runner.runDueEffects()
+        #expect(fixture.notifier.delivered.map(\.kind) == [.started])
+    }
+
+    @Test func aPermanentDeliveryFailureIsJournaledAndNotRetried() async throws {
+        let fixture = try await EngineFixture()
+        fixture.notifier.behave(.failPermanently)
+        try await fixture.command(.start)
+        await fixture.runner.runDueEffects()
+        #expect(try await fixture.journal.pendingEffects().isEmpty)
+        let results = try await fixture.engine.history(of: "tf-model-service").filter { $0.kind == .effectResult }
+        #expect(results.contains { $0.body.contains("\"status\":\"failed\"") && $0.body.contains("invalid_payload") })
+        fixture.clock.advance(by: .seconds(3600))
+        await fixture.runner.runDueEffects()
+        #expect(fixture.notifier.attempts == 1)
+    }
+
+    @Test func undeliveredNoticesAreDeliveredAfterARestart() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        _ = try await fixture.engine.receive([.tfAlert("CanaryErrorRatioHigh", role: .breaker)], source: "alertmanager")
+        try await fixture.reopen()
+        await fixture.runner.runDueEffects()
+        #expect(fixture.notifier.delivered.map(\.kind) == [.started, .awaitingHuman])
+    }
+
+    @Test func refusedActionsChangeNothingAndSayWhy() async throws {
+        let fixture = try await EngineFixture()
+        let before = try await fixture.engine.history(of: "tf-model-service").count
+        do {
+            try await fixture.command(.promote)
+            Issue.record("promote from idle was accepted")
+        } catch EngineError.refused(let refusal) {
+            #expect(refusal.description == "cannot promote a rollout that is idle; allowed now: start")
+        }
+        #expect(try await fixture.engine.history(of: "tf-model-service").count == before)
+        await #expect(throws: EngineError.self) {
+            try await fixture.engine.perform(HumanCommand(.start, actor: "a"), on: "no-such-rollout")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import CoalmineCore
+import CoalmineJournal
+import Synchronization
+
+/// A real journal with a switch to make commits fail (as a full disk would) and a count of commits, to show
+/// what the engine does when the store lets it down and how many transactions concurrent callers share.
+public final class FaultyJournal: JournalStore {
+    public let inner: any JournalStore
+    private let state = Mutex<(failing: Bool, commits: Int, units: Int, held: Bool)>((false, 0, 0, false))
+    private let gate = Mutex<[CheckedContinuation<Void, Never>]>([])
+
+    public init(_ inner: any JournalStore) {
+        self.inner = inner
+    }
+
+    public func failCommits(_ failing: Bool) {
+        state.withLock { $0.failing = failing }
+    }
+
+    /// Commits wait until `releaseCommits` is called.
+    public func holdCommits() {
+        state.withLock { $0.held = true }
+    }
+
+    public func releaseCommits() {
+        state.withLock { $0.held = false }
+        for waiter in gate.withLock({ waiters in defer { waiters = [] }; return waiters }) { waiter.resume() }
+    }
+
+    public var commitCount: Int { state.withLock { $0.commits } }
+    public var unitCount: Int { state.withLock { $0.units } }
+
+    public struct DiskFull: Error, CustomStringConvertible {
+        public var description: String { "disk I/O error (simulated)" }
+    }
+
+    public func commit(_ units: [JournalUnit], at time: Timestamp) async throws {
+        let (failing, held) = state.withLock { state in
+            state.commits += 1
+            state.units += units.count
+            return (state.failing, state.held)
+        }
+        if held {
+            await withCheckedContinuation { continuation in
+                let stillHeld = state.withLock { $0.held }
+                if stillHeld { gate.withLock { $0.append(continuation) } } else { continuation.resume() }
+            }
+        }
+        if failing { throw DiskFull() }
+        try await inner.commit(units, at: time)
+    }
+
+    public func latestTransitions() async throws -> [String: String] { try await inner.latestTransitions() }
+    public func deliveries() async throws -> Set<AlertDeliveryKey> { try await inner.deliveries() }
+    public func pendingEffects() async throws -> [OutboxItem] { try await inner.pendingEffects() }
+    public func history(of rollout: String) async throws -> [JournalEntry] { try await inner.history(of: rollout) }
+    public func ping() async throws { try await inner.ping() }
+    public func verifyChain() async throws -> ChainVerification { try await inner.verifyChain() }
+}

@@ -1,0 +1,55 @@
+import CoalmineCore
+import CoalmineEngine
+import Foundation
+
+/// A temporary folder holding a config, its secrets and its journal; removed when the test is done.
+public final class TestWorkspace: Sendable {
+    public let directory: String
+
+    public init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("coalmine-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    public var journalPath: String { "\(directory)/coalmine.db" }
+
+    /// The example rollout with test-sized times; `extra` is YAML added under the rollout.
+    public func config(rolloutExtra extra: String = "", serverExtra: String = "") throws -> CoalmineConfig {
+        try ConfigLoader.parse(
+            """
+            server:
+              listen: "127.0.0.1:0"
+              webhook:
+                auth: { bearerTokenFile: "\(directory)/webhook-token" }
+                maxBodyBytes: 65536
+            \(serverExtra)
+              api: { tokenFile: "\(directory)/api-token" }
+              actions: { signingKeyFile: "\(directory)/action-key" }
+            store:
+              sqlite: { path: "\(journalPath)" }
+            notifiers:
+              - { name: console, type: log }
+            defaults:
+              bake: 1h
+            rollouts:
+              - name: tf-model-service
+                namespace: ml
+                virtualService: tf-model-route
+                stableSubset: v1
+                canarySubset: v2
+                alerts:
+                  matchLabels: { service: tf-model-service }
+                  roles:
+                    - { match: { alertname: TFServingOpKernelMissing }, role: abort }
+            \(extra)
+            """)
+    }
+
+    public func secret(_ name: String) throws -> String {
+        try SecretFile.read(at: "\(directory)/\(name)")
+    }
+}
