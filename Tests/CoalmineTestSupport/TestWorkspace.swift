@@ -17,16 +17,19 @@ public final class TestWorkspace: Sendable {
 
     public var journalPath: String { "\(directory)/coalmine.db" }
 
-    /// The example rollout with test-sized times; `extra` is YAML added under the rollout.
-    public func config(rolloutExtra extra: String = "", serverExtra: String = "") throws -> CoalmineConfig {
+    /// The example rollout with test-sized times. `rolloutExtra` is YAML added under the rollout (indented by
+    /// four spaces), `webhookExtra` under `server.webhook` (by four), `webhookAuth` replaces the bearer token.
+    public func config(rolloutExtra extra: String = "", webhookAuth: String? = nil, webhookExtra: String = "") throws
+        -> CoalmineConfig
+    {
         try ConfigLoader.parse(
             """
             server:
               listen: "127.0.0.1:0"
               webhook:
-                auth: { bearerTokenFile: "\(directory)/webhook-token" }
+                auth: \(webhookAuth ?? "{ bearerTokenFile: \"\(directory)/webhook-token\" }")
                 maxBodyBytes: 65536
-            \(serverExtra)
+            \(webhookExtra)
               api: { tokenFile: "\(directory)/api-token" }
               actions: { signingKeyFile: "\(directory)/action-key" }
             store:

@@ -1,0 +1,66 @@
+import CoalmineCore
+import Crypto
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct GrafanaWebhookTests {
+    static func hexHMAC(_ message: [UInt8], secret: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test func grafanasContactPointPayloadIsTakenAndItsAbortRuleRollsBack() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            let response = try await client.execute(
+                uri: "/hooks/grafana", method: .post, headers: fixture.webhookAuth,
+                body: try AppFixture.example("grafana-abort-firing.json"))
+            #expect(response.status == .ok, "\(response.text)")
+            #expect(response.json["transitions"] as? Int == 1)
+            let view = try await client.execute(uri: "/api/v1/rollouts/tf-model-service", method: .get, headers: fixture.apiAuth)
+            #expect(view.json["state"] as? String == "rolling-back")
+            #expect(view.json["reason"] as? String == "abort")
+        }
+    }
+
+    @Test func anAlertmanagerPayloadSentToTheGrafanaHookIsRefusedByVersion() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            let response = try await client.execute(
+                uri: "/hooks/grafana", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody())
+            #expect(response.status == .badRequest)
+            #expect(response.json["error"] as? String == "unsupported Grafana payload version '4'; Coalmine reads version 1")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func theSignatureIsCheckedWhenASecretIsConfigured(withTimestamp: Bool) async throws {
+        let fixture = try await AppFixture(webhookExtra: { directory in
+            "    grafana: { signatureSecretFile: \"\(directory)/grafana-secret\""
+                + (withTimestamp ? ", timestampHeader: X-Grafana-Alerting-Signature-Timestamp }" : " }")
+        }, beforeStart: { directory in
+            try "hunter2\n".write(toFile: "\(directory)/grafana-secret", atomically: true, encoding: .utf8)
+        })
+        let body = try AppFixture.example("grafana-abort-firing.json")
+        let bytes = Array(body.readableBytesView)
+        let timestamp = "1767225600"
+        let signed = withTimestamp ? Array("\(timestamp):".utf8) + bytes : bytes
+        try await fixture.test { client in
+            var headers = fixture.webhookAuth
+            let response = try await client.execute(uri: "/hooks/grafana", method: .post, headers: headers, body: body)
+            #expect(response.status == .unauthorized, "an unsigned body is refused")
+            headers[HTTPField.Name("X-Grafana-Alerting-Signature")!] = Self.hexHMAC(signed, secret: "wrong")
+            if withTimestamp { headers[HTTPField.Name("X-Grafana-Alerting-Signature-Timestamp")!] = timestamp }
+            let forged = try await client.execute(uri: "/hooks/grafana", method: .post, headers: headers, body: body)
+            #expect(forged.status == .unauthorized)
+            #expect(forged.json["error"] as? String == "missing or wrong X-Grafana-Alerting-Signature")
+            headers[HTTPField.Name("X-Grafana-Alerting-Signature")!] = Self.hexHMAC(signed, secret: "hunter2")
+            let good = try await client.execute(uri: "/hooks/grafana", method: .post, headers: headers, body: body)
+            #expect(good.status == .ok, "\(good.text)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import CoalmineCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct OperatorAPITests {
+    @Test func startReturnsTheNewViewWithEveryDocumentedField() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            var headers = fixture.apiAuth
+            headers[.contentType] = "application/json"
+            let response = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"actor":"alice","canaryVersion":"2.13.0-gpu","stableVersion":"2.12.0"}"#))
+            #expect(response.status == .ok)
+            let view = response.json
+            for field in [
+                "name", "state", "run", "step", "canaryWeight", "stableWeight", "since", "nextStepAt", "firingAlerts",
+                "canaryVersion", "stableVersion",
+            ] {
+                #expect(view[field] != nil, "missing \(field)")
+            }
+            #expect(view["state"] as? String == "observing")
+            #expect(view["canaryWeight"] as? Int == 5)
+            #expect(view["stableWeight"] as? Int == 95)
+            #expect(view["canaryVersion"] as? String == "2.13.0-gpu")
+            #expect(view["nextStepAt"] as? String == (fixture.clock.now() + .seconds(3600)).rfc3339)
+        }
+    }
+
+    @Test func anActionNotAllowedNowIs409NamingTheStateAndTheAllowedActions() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            let response = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/approve", method: .post, headers: fixture.apiAuth)
+            #expect(response.status == .conflict)
+            #expect(response.json["error"] as? String == "cannot approve a rollout that is idle; allowed now: start")
+            #expect(response.json["state"] as? String == "idle")
+            #expect(response.json["allowedActions"] as? [String] == ["start"])
+        }
+    }
+
+    @Test func unknownRolloutsAndActionsAre404() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            let rollout = try await client.execute(uri: "/api/v1/rollouts/ranker", method: .get, headers: fixture.apiAuth)
+            #expect(rollout.status == .notFound)
+            #expect(rollout.json["error"] as? String == "no rollout is named 'ranker'; configured: tf-model-service")
+            let action = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/explode", method: .post, headers: fixture.apiAuth)
+            #expect(action.status == .notFound)
+            #expect(
+                action.json["error"] as? String
+                    == "unknown action 'explode'; one of: start, pause, resume, approve, promote, rollback")
+        }
+    }
+
+    @Test func everyAPICallNeedsTheToken() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            let webhookToken: HTTPFields = [.authorization: "Bearer \(try fixture.workspace.secret("webhook-token"))"]
+            for (uri, method) in [
+                ("/api/v1/rollouts", HTTPRequest.Method.get), ("/api/v1/rollouts/tf-model-service", .get),
+                ("/api/v1/rollouts/tf-model-service/history", .get), ("/api/v1/rollouts/tf-model-service/start", .post),
+            ] {
+                let anonymous = try await client.execute(uri: uri, method: method)
+                #expect(anonymous.status == .unauthorized, "\(uri)")
+                let wrongToken = try await client.execute(uri: uri, method: method, headers: webhookToken)
+                #expect(wrongToken.status == .unauthorized, "the webhook token is not an API token: \(uri)")
+            }
+            let view = try await client.execute(uri: "/api/v1/rollouts/tf-model-service", method: .get, headers: fixture.apiAuth)
+            #expect(view.json["state"] as? String == "idle", "nothing was started by the refused calls")
+        }
+    }
+
+    @Test func aMalformedActionBodyIs400() async throws {
+        let fixture = try await AppFixture()
+        var headers = fixture.apiAuth
+        headers[.contentType] = "application/json"
+        let json = headers
+        try await fixture.test { client in
+            let response = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: json,
+                body: ByteBuffer(string: #"{"actor": 42}"#))
+            #expect(response.status == .badRequest)
+            #expect((response.json["error"] as? String)?.contains("optional string fields actor") == true)
+        }
+    }
+
+    @Test func historyListsTheJournalOldestFirstWithActorsAndHashes() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            var headers = fixture.apiAuth
+            headers[.contentType] = "application/json"
+            let json = headers
+            try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: json,
+                body: ByteBuffer(string: #"{"actor":"alice"}"#))
+            try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/rollback", method: .post, headers: json,
+                body: ByteBuffer(string: #"{"actor":"bob","reason":"CUDA mismatch"}"#))
+            let response = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/history", method: .get, headers: fixture.apiAuth)
+            let entries = try #require(response.json["entries"] as? [[String: Any]])
+            let sequences = entries.compactMap { $0["sequence"] as? Int }
+            #expect(sequences == sequences.sorted())
+            let actions = entries.filter { $0["kind"] as? String == "human-action" }.compactMap { $0["body"] as? [String: Any] }
+            #expect(actions.map { $0["actor"] as? String } == ["alice", "bob"])
+            #expect(actions.last?["reason"] as? String == "CUDA mismatch")
+            let transitions = entries.filter { $0["kind"] as? String == "transition" }.compactMap { $0["body"] as? [String: Any] }
+            #expect(transitions.map { $0["to"] as? String } == ["observing", "rolling-back"])
+            #expect(entries.allSatisfy { ($0["hash"] as? String)?.count == 64 })
+        }
+    }
+
+    @Test func healthReadinessAndMetrics() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            try await client.execute(uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody())
+            try await client.execute(uri: "/hooks/alertmanager", method: .post, body: alertmanagerBody())
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"coalmine_rollout_state{rollout="tf-model-service",state="paused"} 1"#))
+            #expect(metrics.contains(#"coalmine_rollout_state{rollout="tf-model-service",state="observing"} 0"#))
+            #expect(metrics.contains(#"coalmine_canary_weight{rollout="tf-model-service"} 5"#))
+            #expect(metrics.contains("coalmine_transitions_total 2"))
+            #expect(metrics.contains(#"coalmine_webhook_requests_total{endpoint="alertmanager",code="200"} 1"#))
+            #expect(metrics.contains(#"coalmine_webhook_requests_total{endpoint="alertmanager",code="401"} 1"#))
+        }
+    }
+}
