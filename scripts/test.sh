@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every Coalmine test. Installs what the tests need when it is missing (Debian packages; run as root or
+# with sudo), builds once, runs the Swift test suites, then walks the README's loop on the built binary.
+# Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)   # GRDB builds against it
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)               # the tamper test edits the journal
+command -v curl >/dev/null 2>&1 || missing+=(curl)                     # the walkthrough posts alerts
+command -v python3 >/dev/null 2>&1 || missing+=(python3)               # the walkthrough picks a free port
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null 2>&1 || { echo "swift 6 is needed on PATH (https://swift.org/install)"; exit 1; }
+
+echo "== building"
+swift build --build-tests
+
+echo "== swift test"
+swift test --skip-build
+
+echo "== walkthrough on the built binary"
+scripts/walkthrough-test.sh .build/debug/coalmine
