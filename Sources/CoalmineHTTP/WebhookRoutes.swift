@@ -3,6 +3,7 @@ import CoalmineEngine
 import Foundation
 import Hummingbird
 import Metrics
+import NIOCore
 
 /// `POST /hooks/alertmanager` and `POST /hooks/grafana`: authenticate, decode, hand to the engine, and answer
 /// 200 only once the engine has committed. 4xx for what the sender must fix (it will not retry those), 503 for
@@ -50,9 +51,11 @@ struct WebhookRoutes {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw RequestRejection(
                 status: .contentTooLarge, message: "body exceeds server.webhook.maxBodyBytes (\(maxBodyBytes) bytes)")
+        } catch {
+            throw RequestRejection(status: .badRequest, message: "the body could not be read: \(error)")
         }
         let bytes = Array(buffer: body)
         if endpoint == "grafana", !credentials.acceptsGrafanaSignature(request.headers, body: bytes) {

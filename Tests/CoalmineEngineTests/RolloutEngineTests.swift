@@ -126,6 +126,31 @@ import Testing
         #expect(results.contains { $0.body.contains("\"status\":\"applied\"") && $0.body.contains("\"canaryWeight\":0") })
     }
 
+    @Test func aRollbackTheRouterCannotApplyIsRetriedAnnouncedAndCompletedLater() async throws {
+        let fixture = try await EngineFixture()
+        let router = FlakyRouter()
+        let runner = EffectRunner(
+            engine: fixture.engine, store: fixture.journal, router: router, notifiers: [fixture.notifier],
+            clock: fixture.clock.reading)
+        try await fixture.command(.start)
+        await runner.runDueEffects()
+        router.fail(times: 3)
+        try await fixture.command(.rollback)
+        for _ in 0..<3 {
+            await runner.runDueEffects()
+            fixture.clock.advance(by: .seconds(600))
+        }
+        #expect(try await fixture.view().state == .rollingBack, "no read-back of 0 yet: still rolling back")
+        #expect(router.applied?.canary == 5)
+        await runner.runDueEffects()
+        #expect(router.applied?.canary == 0)
+        #expect(try await fixture.view().state == .rolledBack)
+        await runner.runDueEffects()
+        #expect(fixture.notifier.delivered.map(\.kind) == [.started, .rollingBack, .rollbackStuck, .rolledBack])
+        let stuck = try #require(fixture.notifier.delivered.first { $0.kind == .rollbackStuck })
+        #expect(stuck.detail == "3 attempts failed; last error: 503 Service Unavailable from the API server")
+    }
+
     @Test func onlyTheNewestWeightChangeOfARolloutIsApplied() async throws {
         let fixture = try await EngineFixture()
         try await fixture.command(.start)

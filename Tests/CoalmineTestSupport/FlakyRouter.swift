@@ -1,0 +1,31 @@
+import CoalmineCore
+import CoalmineEngine
+import Synchronization
+
+/// A router that fails a set number of times before it works, as an API server under maintenance does.
+public final class FlakyRouter: TrafficRouter {
+    private let state = Mutex<(failuresLeft: Int, applied: WeightSplit?)>((0, nil))
+
+    public init() {}
+
+    public func fail(times: Int) {
+        state.withLock { $0.failuresLeft = times }
+    }
+
+    public var applied: WeightSplit? { state.withLock { $0.applied } }
+
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String { "503 Service Unavailable from the API server" }
+    }
+
+    public func apply(_ split: WeightSplit, to rollout: RolloutSpec) async throws -> WeightSplit {
+        try state.withLock { state in
+            if state.failuresLeft > 0 {
+                state.failuresLeft -= 1
+                throw Unavailable()
+            }
+            state.applied = split
+            return split
+        }
+    }
+}
