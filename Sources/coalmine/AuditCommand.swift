@@ -16,14 +16,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let path = ConfigLoader.resolvePath(options.config)
-            let config: CoalmineConfig
-            do {
-                config = try ConfigLoader.load(path: path)
-            } catch {
-                print("coalmine: \(path) has problems:\n\(error)")
-                throw ExitCode(1)
-            }
+            let config = try options.load(refusing: "cannot find the journal")
             let journalPath = config.store.sqlitePath
             guard FileManager.default.fileExists(atPath: journalPath) else {
                 print("coalmine: no journal at \(journalPath)")

@@ -9,7 +9,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let path = ConfigLoader.resolvePath(options.config)
+        let path = options.path
         do {
             let config = try ConfigLoader.load(path: path)
             print("\(path): OK")

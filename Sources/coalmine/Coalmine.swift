@@ -1,4 +1,6 @@
 import ArgumentParser
+import CoalmineCore
+import CoalmineEngine
 import Logging
 
 @main
@@ -18,6 +20,18 @@ struct Coalmine: AsyncParsableCommand {
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Config file (default: $COALMINE_CONFIG, else config/coalmine.yaml).")
     var config: String?
+
+    var path: String { ConfigLoader.resolvePath(config) }
+
+    /// The checked config, or every problem printed and exit 1.
+    func load(refusing action: String) throws -> CoalmineConfig {
+        do {
+            return try ConfigLoader.load(path: path)
+        } catch {
+            print("coalmine: \(path) has problems; \(action):\n\(error)")
+            throw ExitCode(1)
+        }
+    }
 }
 
 func makeLogger(_ label: String) -> Logger {

@@ -11,21 +11,14 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let path = ConfigLoader.resolvePath(options.config)
-        let config: CoalmineConfig
-        do {
-            config = try ConfigLoader.load(path: path)
-        } catch {
-            print("coalmine: \(path) has problems; not starting:\n\(error)")
-            throw ExitCode(1)
-        }
+        let config = try options.load(refusing: "not starting")
         let logger = makeLogger("coalmine")
         let runtime = try await CoalmineRuntime.make(config: config, logger: logger)
         for secret in runtime.createdSecrets {
             print("coalmine: generated secret \(secret) (mode 0600)")
         }
         print(
-            "coalmine: config \(path), journal \(config.store.sqlitePath), router \(config.kubernetes.mode.rawValue),"
+            "coalmine: config \(options.path), journal \(config.store.sqlitePath), router \(config.kubernetes.mode.rawValue),"
                 + " listening on \(config.server.listenHost):\(config.server.listenPort)")
         let app = buildApplication(runtime, logger: logger)
         try await app.runService()
