@@ -165,7 +165,7 @@ struct RolloutTransition {
     }
 
     private mutating func apply(step index: Int) {
-        enter(.observing, reason: state.phase == .observing ? state.reason : nil)
+        enter(.observing, reason: nil)
         state.step = index
         setCanaryWeight(policy.steps[index])
         state.nextStepAt = now + policy.bake
