@@ -32,7 +32,20 @@ public struct ServerSettings: Equatable, Sendable {
     public var publicURL: String = "http://127.0.0.1:9095"
     public var webhook = WebhookSettings()
     public var apiTokenFile: String = "data/api-token"
-    public var actionSigningKeyFile: String = "data/action-key"
+    public var actions = ActionLinkSettings()
+
+    public init() {}
+}
+
+/// `server.actions`: the signed one-click links in chat messages.
+public struct ActionLinkSettings: Equatable, Sendable {
+    public var signingKeyFile: String = "data/action-key"
+    /// Keys retired from signing that still verify the links they signed until those expire.
+    public var previousKeyFiles: [String] = []
+    public var linkTTL: Duration = .seconds(12 * 3600)
+    /// A header an auth proxy sets to the user's identity (e.g. `X-Forwarded-Email`); when set, a POST without it
+    /// is refused and the journal records its value as the actor.
+    public var identityHeader: String?
 
     public init() {}
 }
@@ -73,12 +86,35 @@ public struct KubernetesSettings: Equatable, Sendable {
 public struct NotifierSettings: Equatable, Sendable {
     public enum Kind: String, Equatable, Sendable, CaseIterable {
         case log
+        case slack
+        case msteams
+        case feishu
+        case lark
+        case dingtalk
+        case wecom
+        case discord
+        case googlechat
+        case webhook
+
+        /// Whether the provider can sign its messages with a shared secret (`secretFile`).
+        public var signs: Bool { [.feishu, .lark, .dingtalk, .webhook].contains(self) }
     }
+
+    /// Where a webhook URL comes from: it is itself a credential, so never inline.
+    public enum URLSource: Equatable, Sendable {
+        case file(String)
+        case environment(String)
+    }
+
     public var name: String
     public var kind: Kind
+    public var url: URLSource?
+    public var secretFile: String?
 
-    public init(name: String, kind: Kind) {
+    public init(name: String, kind: Kind, url: URLSource? = nil, secretFile: String? = nil) {
         self.name = name
         self.kind = kind
+        self.url = url
+        self.secretFile = secretFile
     }
 }

@@ -75,8 +75,18 @@ public struct ConfigReader {
         }
         if var actions = mapping(fields.take("actions"), at: fields.pathOf("actions")) {
             if let file = string(actions.take("signingKeyFile"), at: actions.pathOf("signingKeyFile")) {
-                settings.actionSigningKeyFile = file
+                settings.actions.signingKeyFile = file
             }
+            if let files = list(actions.take("previousKeyFiles"), at: actions.pathOf("previousKeyFiles")) {
+                settings.actions.previousKeyFiles = files.enumerated().compactMap { index, item in
+                    string(item, at: "\(actions.pathOf("previousKeyFiles"))[\(index)]")
+                }
+            }
+            if case .some(.some(let ttl)) = duration(actions.take("linkTTL"), at: actions.pathOf("linkTTL")) {
+                settings.actions.linkTTL = ttl
+            }
+            settings.actions.identityHeader = string(
+                actions.take("identityHeader"), at: actions.pathOf("identityHeader"), nullable: true)
             finish(actions)
         }
         finish(fields)
@@ -144,18 +154,34 @@ public struct ConfigReader {
             guard var fields = mapping(item, at: path) else { continue }
             let name = requiredString(fields.take("name"), at: fields.pathOf("name"))
             let type = requiredString(fields.take("type"), at: fields.pathOf("type"))
+            let urlFile = string(fields.take("urlFile"), at: fields.pathOf("urlFile"))
+            let urlEnv = string(fields.take("urlEnv"), at: fields.pathOf("urlEnv"))
+            let secretFile = string(fields.take("secretFile"), at: fields.pathOf("secretFile"), nullable: true)
             finish(fields)
             guard let name, let type else { continue }
             guard let kind = NotifierSettings.Kind(rawValue: type) else {
                 let known = NotifierSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                report(fields.pathOf("type"), "unknown notifier type '\(type)'; this version has: \(known)")
+                report(fields.pathOf("type"), "unknown notifier type '\(type)'; one of: \(known)")
                 continue
             }
             if notifiers.contains(where: { $0.name == name }) {
                 report(fields.pathOf("name"), "notifier name '\(name)' is used twice")
                 continue
             }
-            notifiers.append(NotifierSettings(name: name, kind: kind))
+            var url: NotifierSettings.URLSource?
+            switch (urlFile, urlEnv, kind) {
+            case (nil, nil, .log): url = nil
+            case (_, _, .log): report(path, "a log notifier takes no urlFile or urlEnv")
+            case (let file?, nil, _): url = .file(file)
+            case (nil, let variable?, _): url = .environment(variable)
+            case (nil, nil, _):
+                report(path, "a \(type) notifier needs urlFile or urlEnv (the webhook URL is a secret: never inline)")
+            case (_?, _?, _): report(path, "set either urlFile or urlEnv, not both")
+            }
+            if secretFile != nil, !kind.signs {
+                report(fields.pathOf("secretFile"), "\(type) messages are not signed; only feishu, lark, dingtalk and webhook take a secret")
+            }
+            notifiers.append(NotifierSettings(name: name, kind: kind, url: url, secretFile: secretFile))
         }
         return notifiers
     }

@@ -14,6 +14,7 @@ public struct EffectRunner: Service {
     let store: any JournalStore
     let router: any TrafficRouter
     let notifiers: [String: any Notifier]
+    let links: ActionLinks
     let clock: @Sendable () -> Timestamp
     let logger: Logger
     /// How often the outbox is read even when nothing rang: retries fall due on their own.
@@ -22,12 +23,14 @@ public struct EffectRunner: Service {
 
     public init(
         engine: RolloutEngine, store: any JournalStore, router: any TrafficRouter, notifiers: [any Notifier],
-        clock: @escaping @Sendable () -> Timestamp = Timestamp.now, logger: Logger = Logger(label: "coalmine.effects")
+        links: ActionLinks, clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
+        logger: Logger = Logger(label: "coalmine.effects")
     ) {
         self.engine = engine
         self.store = store
         self.router = router
         self.notifiers = Dictionary(uniqueKeysWithValues: notifiers.map { ($0.name, $0) })
+        self.links = links
         self.clock = clock
         self.logger = logger
     }
@@ -108,14 +111,20 @@ public struct EffectRunner: Service {
                 return await settle(
                     item, as: .failed(error: "notifier \(payload.notifier ?? "?") is not configured", kind: .notifier))
             }
+            // Links are made at sending time, so a retried or re-sent message carries links that have not expired.
+            let now = clock()
+            let message = NoticeMessage(
+                notice: notice, rollout: spec, links: links.links(for: notice, rollout: spec.name, notifier: name, at: now),
+                statusURL: links.statusURL(of: spec.name), sentAt: now)
             do {
-                try await notifier.deliver(notice, about: spec)
+                try await notifier.deliver(message)
                 return await settle(item, as: .delivered)
-            } catch let permanent as PermanentDeliveryFailure {
-                return await settle(item, as: .failed(error: permanent.description, kind: .notifier))
+            } catch let failure as DeliveryFailure where failure.isPermanent {
+                return await settle(item, as: .failed(error: failure.description, kind: .notifier))
             } catch {
+                let asked = (error as? DeliveryFailure)?.retryAfter
                 return await settle(
-                    item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts), kind: .notifier))
+                    item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts, atLeast: asked), kind: .notifier))
             }
         }
     }
@@ -134,10 +143,12 @@ public struct EffectRunner: Service {
         return true
     }
 
-    /// Exponential backoff from 1 s, capped at 5 minutes, with ±20 % jitter so retries do not march in step.
-    func retryTime(after attempts: Int) -> Timestamp {
+    /// Exponential backoff from 1 s, capped at 5 minutes, with ±20 % jitter so retries do not march in step;
+    /// never sooner than a provider asked (`atLeast`).
+    func retryTime(after attempts: Int, atLeast asked: Duration? = nil) -> Timestamp {
         let base = min(1000 * (1 << min(attempts, 9)), 300_000)
         let jitter = Int.random(in: -(base / 5)...(base / 5))
-        return clock() + .milliseconds(base + jitter)
+        let backoff = Int64(base + jitter)
+        return clock() + .milliseconds(max(backoff, asked?.wholeMilliseconds ?? 0))
     }
 }

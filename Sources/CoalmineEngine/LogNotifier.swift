@@ -12,9 +12,12 @@ public struct LogNotifier: Notifier {
         self.logger = logger
     }
 
-    public func deliver(_ notice: RolloutNotice, about rollout: RolloutSpec) async throws {
+    public func deliver(_ message: NoticeMessage) async throws {
         logger.notice(
-            "\(NoticeText.render(notice, about: rollout))",
-            metadata: ["rollout": "\(rollout.name)", "run": "\(notice.run)", "notice": "\(notice.kind.rawValue)"])
+            "\(NoticeText.render(message))",
+            metadata: [
+                "rollout": "\(message.rollout.name)", "run": "\(message.notice.run)",
+                "notice": "\(message.notice.kind.rawValue)",
+            ])
     }
 }

@@ -2,14 +2,16 @@ import CoalmineCore
 
 /// The plain-text rendering of a notice: what the log notifier prints and what rich formats start from.
 public enum NoticeText {
-    public static func headline(_ notice: RolloutNotice) -> String {
+    /// What happened, in a few words. `now` gives a reminder its elapsed time.
+    public static func headline(_ notice: RolloutNotice, at now: Timestamp) -> String {
         switch notice.kind {
         case .started: "canary run \(notice.run) started"
         case .stepAdvanced: "canary weight \(notice.canaryWeightBefore) % → \(notice.canaryWeightAfter) %"
         case .paused: notice.reason == .manual ? "paused by \(notice.actor)" : "paused: an alert fires"
         case .resumed: notice.phase == .paused ? "resumed, but still held by a firing alert" : "resumed"
         case .awaitingHuman: "circuit breaker tripped: traffic growth stopped, a human must decide"
-        case .reminder: "reminder: still waiting for a human decision"
+        case .reminder:
+            "reminder: waiting for a human decision for \(DurationText.format(.seconds(now.since(notice.since).wholeMilliseconds / 1000)))"
         case .breakerCleared: "breaker alert resolved; still waiting for a human decision"
         case .approvalNeeded: "approval needed before the next weight"
         case .rollingBack: "rolling back: canary weight \(notice.canaryWeightBefore) % → 0 %"
@@ -19,28 +21,12 @@ public enum NoticeText {
         }
     }
 
-    /// Several lines: headline, traffic, cause, and what a human can do.
-    public static func render(_ notice: RolloutNotice, about rollout: RolloutSpec) -> String {
-        let state = notice.reason.map { "\(notice.phase.rawValue) (\($0.rawValue))" } ?? notice.phase.rawValue
-        var lines = ["[\(rollout.name) run \(notice.run)] \(headline(notice))"]
-        let stable = notice.stableVersion.map { " (\($0))" } ?? ""
-        let canary = notice.canaryVersion.map { " (\($0))" } ?? ""
-        lines.append(
-            "  \(rollout.namespace)/\(rollout.virtualService): \(rollout.stableSubset)\(stable) \(100 - notice.canaryWeightAfter) %"
-                + " · \(rollout.canarySubset)\(canary) \(notice.canaryWeightAfter) %")
-        lines.append("  state \(state) since \(notice.since.rfc3339), by \(notice.actor)")
-        if let alert = notice.alert {
-            var cause = "  alert \(alert.name) (\(alert.role.rawValue))"
-            if let summary = alert.summary { cause += ": \(summary)" }
-            if let value = alert.value { cause += " [value \(value)]" }
-            lines.append(cause)
-        }
-        if let detail = notice.detail { lines.append("  \(detail)") }
-        if let at = notice.autoRollbackAt { lines.append("  rolls back without a human at \(at.rfc3339)") }
-        if !notice.allowedActions.isEmpty {
-            let commands = notice.allowedActions.map { "coalmine \($0.rawValue) \(rollout.name)" }
-            lines.append("  allowed now: " + commands.joined(separator: " | "))
-        }
+    /// Several lines: title, facts, links.
+    public static func render(_ message: NoticeMessage) -> String {
+        var lines = [message.title]
+        for fact in message.facts { lines.append("  \(fact.label): \(fact.value)") }
+        for link in message.links { lines.append("  \(link.title): \(link.url)") }
+        lines.append("  Status: \(message.statusURL)")
         return lines.joined(separator: "\n")
     }
 }

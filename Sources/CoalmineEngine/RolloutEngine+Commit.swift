@@ -25,25 +25,22 @@ extension RolloutEngine {
         var isOwnBatch = true
         while true {
             // Taken before the write: exactly the states the units of this batch produce.
-            let statesAfterBatch = states
-            let deliveriesAfterBatch = seenDeliveries
+            let memoryAfterBatch = memory
             do {
                 try await store.commit(batch, at: clock())
             } catch {
                 let failure = EngineError.journalUnavailable("\(error)")
                 logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
-                states = durableStates
-                seenDeliveries = durableDeliveries
+                memory = durableMemory
                 for waiter in waiters { waiter.resume(throwing: failure) }
                 for queued in queuedUnits { queued.continuation.resume(throwing: failure) }
                 queuedUnits = []
                 if isOwnBatch { throw failure }
                 return
             }
-            let changed = statesAfterBatch.filter { durableStates[$0.key] != $0.value }.map(\.key)
-            let moved = statesAfterBatch.filter { durableStates[$0.key]?.version != $0.value.version }.count
-            durableStates = statesAfterBatch
-            durableDeliveries = deliveriesAfterBatch
+            let changed = memoryAfterBatch.states.filter { durableMemory.states[$0.key] != $0.value }.map(\.key)
+            let moved = memoryAfterBatch.states.filter { durableMemory.states[$0.key]?.version != $0.value.version }.count
+            durableMemory = memoryAfterBatch
             recordMetrics(for: changed)
             countTransitions(moved)
             if batch.contains(where: { !$0.effects.isEmpty }) { effectDoorbell.ring() }

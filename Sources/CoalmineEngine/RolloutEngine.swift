@@ -17,16 +17,14 @@ public actor RolloutEngine {
     /// Rung after every commit that added effects, so the effect runner starts them without waiting for its poll.
     public nonisolated let effectDoorbell = Doorbell()
 
-    private let machines: [String: RolloutMachine]
+    let machines: [String: RolloutMachine]
     private let classifier: AlertClassifier
     private let metrics: EngineMetrics
 
-    /// The state including changes still being committed; what new events are computed against.
-    var states: [String: RolloutState]
-    /// The state as of the last successful commit; restored if a commit fails.
-    var durableStates: [String: RolloutState]
-    var seenDeliveries: Set<AlertDeliveryKey>
-    var durableDeliveries: Set<AlertDeliveryKey>
+    /// What the engine knows, including changes still being committed; what new events are computed against.
+    var memory: EngineMemory
+    /// The same as of the last successful commit; restored if a commit fails.
+    var durableMemory: EngineMemory
     var queuedUnits: [(unit: JournalUnit, continuation: CheckedContinuation<Void, any Error>)] = []
     var isCommitting = false
 
@@ -53,10 +51,10 @@ public actor RolloutEngine {
                 recovered[spec.name] = RolloutState(since: clock())
             }
         }
-        states = recovered
-        durableStates = recovered
-        seenDeliveries = try await store.deliveries()
-        durableDeliveries = seenDeliveries
+        memory = EngineMemory(
+            states: recovered, deliveries: try await store.deliveries(),
+            linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
+        durableMemory = memory
         for spec in config.rollouts { metrics.record(recovered[spec.name]!, of: spec.name) }
     }
 
@@ -78,12 +76,12 @@ public actor RolloutEngine {
             // A firing re-sent after its resolution (a late HA peer, a retried group) must not re-open it.
             let resolvedAlready =
                 alert.status == .firing
-                && seenDeliveries.contains(AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved))
-            guard !seenDeliveries.contains(key), !resolvedAlready else { continue }
-            seenDeliveries.insert(key)
+                && memory.deliveries.contains(AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved))
+            guard !memory.deliveries.contains(key), !resolvedAlready else { continue }
+            memory.deliveries.insert(key)
             unit.deliveries.append(key)
             for match in matches {
-                guard let spec = config.rollout(named: match.rollout), let state = states[match.rollout] else { continue }
+                guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
                 unit.entries.append(
                     entry(
                         spec.name, run: state.run, .alertReceived,
@@ -102,7 +100,7 @@ public actor RolloutEngine {
     /// Performs a human's action. Throws `EngineError.refused` (nothing changes) when the state does not allow it.
     public func perform(_ command: HumanCommand, on name: String) async throws -> RolloutView {
         let spec = try spec(named: name)
-        let state = states[name]!
+        let state = memory.states[name]!
         let machine = machines[name]!
         let outcome = machine.handle(.command(command), in: state, at: clock())
         if let refusal = outcome.refusal { throw EngineError.refused(refusal) }
@@ -123,7 +121,7 @@ public actor RolloutEngine {
         let now = clock()
         var unit = JournalUnit()
         for spec in config.rollouts {
-            let state = states[spec.name]!
+            let state = memory.states[spec.name]!
             record(machines[spec.name]!.handle(.clock, in: state, at: now), from: state, of: spec, into: &unit)
         }
         try await commit(unit)
@@ -131,7 +129,7 @@ public actor RolloutEngine {
 
     /// Journals what became of an effect and feeds router results back to the machine.
     public func settle(_ item: OutboxItem, as settlement: EffectSettlement) async throws {
-        guard let spec = config.rollout(named: item.rollout), let state = states[item.rollout] else { return }
+        guard let spec = config.rollout(named: item.rollout), let state = memory.states[item.rollout] else { return }
         let now = clock()
         var unit = JournalUnit()
         var result = JournalBody.EffectResult(
@@ -178,14 +176,14 @@ public actor RolloutEngine {
 
     public func view(of name: String) throws -> RolloutView {
         let spec = try spec(named: name)
-        let state = states[name]!
+        let state = memory.states[name]!
         return RolloutView(spec: spec, state: state, allowedActions: machines[name]!.allowedActions(in: state))
     }
 
     public func views() -> [RolloutView] {
         config.rollouts.map { spec in
             RolloutView(
-                spec: spec, state: states[spec.name]!, allowedActions: machines[spec.name]!.allowedActions(in: states[spec.name]!))
+                spec: spec, state: memory.states[spec.name]!, allowedActions: machines[spec.name]!.allowedActions(in: memory.states[spec.name]!))
         }
     }
 
@@ -206,12 +204,12 @@ public actor RolloutEngine {
     /// Adds the outcome's transition and effects to `unit` and makes it the working state.
     /// Returns whether the rollout moved (its state version changed).
     @discardableResult
-    private func record(_ outcome: RolloutOutcome, from old: RolloutState, of spec: RolloutSpec, into unit: inout JournalUnit)
+    func record(_ outcome: RolloutOutcome, from old: RolloutState, of spec: RolloutSpec, into unit: inout JournalUnit)
         -> Bool
     {
         guard outcome.state != old else { return false }
         let new = outcome.state
-        states[spec.name] = new
+        memory.states[spec.name] = new
         unit.entries.append(
             entry(
                 spec.name, run: new.run, .transition,
@@ -237,7 +235,7 @@ public actor RolloutEngine {
         return new.version != old.version
     }
 
-    private func entry(_ rollout: String, run: Int, _ kind: JournalKind, _ body: some Encodable) -> NewJournalEntry {
+    func entry(_ rollout: String, run: Int, _ kind: JournalKind, _ body: some Encodable) -> NewJournalEntry {
         NewJournalEntry(rollout: rollout, run: run, kind: kind, body: encode(body))
     }
 
@@ -249,7 +247,7 @@ public actor RolloutEngine {
     }
 
     func recordMetrics(for names: some Sequence<String>) {
-        for name in names { if let state = durableStates[name] { metrics.record(state, of: name) } }
+        for name in names { if let state = durableMemory.states[name] { metrics.record(state, of: name) } }
     }
 
     func countTransitions(_ count: Int) {

@@ -14,16 +14,22 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     ).register(on: router)
     OperatorAPIRoutes(engine: runtime.engine, credentials: runtime.credentials).register(on: router)
     HealthRoutes(store: runtime.store, registry: runtime.registry).register(on: router)
+    ActionLinkRoutes(
+        engine: runtime.engine, signer: runtime.links.signer, identityHeader: runtime.config.server.actions.identityHeader,
+        clock: runtime.clock
+    ).register(on: router)
+    StatusPageRoutes(engine: runtime.engine).register(on: router)
 
     let effects = EffectRunner(
         engine: runtime.engine, store: runtime.store, router: runtime.router, notifiers: runtime.notifiers,
-        clock: runtime.clock, logger: logger)
+        links: runtime.links, clock: runtime.clock, logger: logger)
     let clock = RolloutClock(engine: runtime.engine, logger: logger)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(runtime.config.server.listenHost, port: runtime.config.server.listenPort),
             serverName: "coalmine"),
-        services: [effects, clock],
+        // Shut down in reverse: the clock and effects stop before the HTTP client they use.
+        services: [runtime.httpClient, effects, clock],
         logger: logger)
 }

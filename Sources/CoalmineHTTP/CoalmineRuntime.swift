@@ -13,6 +13,9 @@ public struct CoalmineRuntime: Sendable {
     public let router: any TrafficRouter
     public let notifiers: [any Notifier]
     public let credentials: Credentials
+    public let links: ActionLinks
+    /// Shared by the chat notifiers; shut down with the application.
+    public let httpClient: HTTPClientService
     public let registry: PrometheusCollectorRegistry
     public let clock: @Sendable () -> Timestamp
     /// Secret files created by this start, to be announced once.
@@ -38,8 +41,10 @@ public struct CoalmineRuntime: Sendable {
             webhook: webhook, apiToken: try secret(config.server.apiTokenFile),
             grafanaSignatureSecret: try config.server.webhook.grafanaSignatureSecretFile.map(SecretFile.read(at:)),
             grafanaTimestampHeader: config.server.webhook.grafanaTimestampHeader)
-        // Created now so links signed by the chat issue's code have a key from the first start on.
-        _ = try secret(config.server.actionSigningKeyFile)
+        let signer = ActionSigner(
+            currentKey: try secret(config.server.actions.signingKeyFile),
+            previousKeys: try config.server.actions.previousKeyFiles.map(SecretFile.read(at:)))
+        let links = ActionLinks(publicURL: config.server.publicURL, signer: signer, ttl: config.server.actions.linkTTL)
 
         let journal = try store ?? SQLiteJournal(path: config.store.sqlitePath)
         let registry = PrometheusCollectorRegistry()
@@ -47,15 +52,18 @@ public struct CoalmineRuntime: Sendable {
             config: config, store: journal, clock: clock, metricsFactory: PrometheusMetricsFactory(registry: registry),
             logger: logger)
         let trafficRouter = router ?? DryRunRouter(logger: logger)
-        let channels =
-            notifiers
-            ?? config.notifiers.map { settings -> any Notifier in
-                switch settings.kind {
-                case .log: LogNotifier(name: settings.name, logger: logger)
-                }
-            }
+        let httpClient = HTTPClientService()
+        let channels: [any Notifier]
+        do {
+            channels = try notifiers
+                ?? config.notifiers.map { try NotifierFactory.make($0, client: httpClient.client, logger: logger) }
+        } catch {
+            try await httpClient.client.shutdown()
+            throw error
+        }
         return CoalmineRuntime(
             config: config, engine: engine, store: journal, router: trafficRouter, notifiers: channels,
-            credentials: credentials, registry: registry, clock: clock, createdSecrets: created)
+            credentials: credentials, links: links, httpClient: httpClient, registry: registry, clock: clock,
+            createdSecrets: created)
     }
 }

@@ -12,6 +12,9 @@ public protocol JournalStore: Sendable {
     /// Every alert delivery already acted on.
     func deliveries() async throws -> Set<AlertDeliveryKey>
 
+    /// Every action link already used.
+    func linkUses() async throws -> [ActionLinkUse]
+
     /// Effects not yet done, oldest first.
     func pendingEffects() async throws -> [OutboxItem]
 

@@ -1,17 +1,18 @@
 import CoalmineCore
 
 /// Everything one event writes, committed all or nothing: entries, new effects for the outbox, changes to
-/// effects already there, and alert deliveries to remember for de-duplication.
+/// effects already there, alert deliveries to remember for de-duplication, and action links used up.
 public struct JournalUnit: Sendable, Equatable {
     public var entries: [NewJournalEntry] = []
     public var effects: [NewEffect] = []
     public var effectUpdates: [EffectUpdate] = []
     public var deliveries: [AlertDeliveryKey] = []
+    public var linkUses: [ActionLinkUse] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        entries.isEmpty && effects.isEmpty && effectUpdates.isEmpty && deliveries.isEmpty
+        entries.isEmpty && effects.isEmpty && effectUpdates.isEmpty && deliveries.isEmpty && linkUses.isEmpty
     }
 }
 

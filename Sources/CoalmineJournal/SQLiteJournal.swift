@@ -61,6 +61,18 @@ public final class SQLiteJournal: JournalStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-action-links") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE action_link_use (
+                        nonce TEXT PRIMARY KEY,
+                        rollout TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        used_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -107,6 +119,12 @@ public final class SQLiteJournal: JournalStore {
                             update.lastError, update.id,
                         ])
                 }
+                for use in unit.linkUses {
+                    // A plain INSERT: a second use of one nonce must fail the transaction, not pass silently.
+                    try db.execute(
+                        sql: "INSERT INTO action_link_use (nonce, rollout, action, actor, used_at) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [use.nonce, use.rollout, use.action.rawValue, use.actor, use.usedAt.millisecondsSinceEpoch])
+                }
                 for key in unit.deliveries {
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO alert_delivery (fingerprint, starts_at, status) VALUES (?, ?, ?)",
@@ -137,6 +155,18 @@ public final class SQLiteJournal: JournalStore {
                         AlertDeliveryKey(fingerprint: row["fingerprint"], startsAt: row["starts_at"], status: $0)
                     }
                 })
+        }
+    }
+
+    public func linkUses() async throws -> [ActionLinkUse] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM action_link_use").compactMap { row in
+                HumanAction(rawValue: row["action"]).map { action in
+                    ActionLinkUse(
+                        nonce: row["nonce"], rollout: row["rollout"], action: action, actor: row["actor"],
+                        usedAt: Timestamp(millisecondsSinceEpoch: row["used_at"]))
+                }
+            }
         }
     }
 

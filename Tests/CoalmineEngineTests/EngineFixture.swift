@@ -14,6 +14,8 @@ struct EngineFixture {
     let notifier = RecordingNotifier(name: "console")
     let journal: FaultyJournal
     var engine: RolloutEngine
+    let links = ActionLinks(
+        publicURL: "http://127.0.0.1:9095", signer: ActionSigner(currentKey: "test-signing-key"), ttl: .seconds(12 * 3600))
 
     init(rolloutExtra: String = "") async throws {
         workspace = try TestWorkspace()
@@ -30,7 +32,7 @@ struct EngineFixture {
 
     var runner: EffectRunner {
         EffectRunner(
-            engine: engine, store: journal, router: router, notifiers: [notifier], clock: clock.reading,
+            engine: engine, store: journal, router: router, notifiers: [notifier], links: links, clock: clock.reading,
             logger: Logger(label: "test.effects"))
     }
 

@@ -131,7 +131,7 @@ import Testing
         let router = FlakyRouter()
         let runner = EffectRunner(
             engine: fixture.engine, store: fixture.journal, router: router, notifiers: [fixture.notifier],
-            clock: fixture.clock.reading)
+            links: fixture.links, clock: fixture.clock.reading)
         try await fixture.command(.start)
         await runner.runDueEffects()
         router.fail(times: 3)

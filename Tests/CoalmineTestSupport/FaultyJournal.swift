@@ -53,6 +53,7 @@ public final class FaultyJournal: JournalStore {
     public func latestTransitions() async throws -> [String: String] { try await inner.latestTransitions() }
     public func deliveries() async throws -> Set<AlertDeliveryKey> { try await inner.deliveries() }
     public func pendingEffects() async throws -> [OutboxItem] { try await inner.pendingEffects() }
+    public func linkUses() async throws -> [ActionLinkUse] { try await inner.linkUses() }
     public func history(of rollout: String) async throws -> [JournalEntry] { try await inner.history(of: rollout) }
     public func ping() async throws { try await inner.ping() }
     public func verifyChain() async throws -> ChainVerification { try await inner.verifyChain() }

@@ -11,7 +11,7 @@ public final class RecordingNotifier: Notifier {
     }
 
     public let name: String
-    private let state = Mutex<(behaviour: Behaviour, delivered: [RolloutNotice], attempts: Int)>((.deliver, [], 0))
+    private let state = Mutex<(behaviour: Behaviour, delivered: [NoticeMessage], attempts: Int)>((.deliver, [], 0))
 
     public init(name: String) {
         self.name = name
@@ -21,21 +21,24 @@ public final class RecordingNotifier: Notifier {
         state.withLock { $0.behaviour = behaviour }
     }
 
-    public var delivered: [RolloutNotice] { state.withLock { $0.delivered } }
+    /// The notices delivered, in order.
+    public var delivered: [RolloutNotice] { state.withLock { $0.delivered.map(\.notice) } }
+    /// The whole messages delivered, links included.
+    public var messages: [NoticeMessage] { state.withLock { $0.delivered } }
     public var attempts: Int { state.withLock { $0.attempts } }
 
     public struct Outage: Error {}
 
-    public func deliver(_ notice: RolloutNotice, about rollout: RolloutSpec) async throws {
+    public func deliver(_ message: NoticeMessage) async throws {
         let behaviour = state.withLock { state in
             state.attempts += 1
-            if state.behaviour == .deliver { state.delivered.append(notice) }
+            if state.behaviour == .deliver { state.delivered.append(message) }
             return state.behaviour
         }
         switch behaviour {
         case .deliver: return
         case .failTransiently: throw Outage()
-        case .failPermanently: throw PermanentDeliveryFailure("400 Bad Request: invalid_payload")
+        case .failPermanently: throw DeliveryFailure.permanent("400 Bad Request: invalid_payload")
         }
     }
 }

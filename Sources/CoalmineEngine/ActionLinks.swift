@@ -1,0 +1,62 @@
+import CoalmineCore
+import Crypto
+import Foundation
+
+/// Makes the links a message offers: one signed link per decision allowed now, and the status page.
+public struct ActionLinks: Sendable {
+    public let publicURL: String
+    public let signer: ActionSigner
+    public let ttl: Duration
+
+    /// The decisions a message offers as buttons, in the order they are shown.
+    public static let offered: [HumanAction] = [.rollback, .resume, .approve, .promote]
+
+    public init(publicURL: String, signer: ActionSigner, ttl: Duration) {
+        self.publicURL = publicURL
+        self.signer = signer
+        self.ttl = ttl
+    }
+
+    public func statusURL(of rollout: String) -> String {
+        "\(publicURL)/rollouts/\(rollout)"
+    }
+
+    /// Fresh links for the decisions `notice` allows, each with its own nonce, bound to the notice's state version.
+    public func links(for notice: RolloutNotice, rollout: String, notifier: String, at now: Timestamp) -> [ActionLink] {
+        let expiresAt = now + ttl
+        return Self.offered.filter(notice.allowedActions.contains).map { action in
+            let claims = ActionClaims(
+                rollout: rollout, run: notice.run, action: action, stateVersion: notice.stateVersion,
+                expiresAt: expiresAt, nonce: Self.nonce(), notifier: notifier)
+            return ActionLink(action: action, url: "\(publicURL)/actions/\(signer.sign(claims))", expiresAt: expiresAt)
+        }
+    }
+
+    static func nonce() -> String {
+        SymmetricKey(size: .bits128).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
+    }
+}
+
+/// One button of a message.
+public struct ActionLink: Codable, Equatable, Sendable {
+    public var action: HumanAction
+    public var url: String
+    public var expiresAt: Timestamp
+
+    /// The button's words.
+    public var title: String { action.buttonTitle }
+}
+
+extension HumanAction {
+    /// How a button or page names the action.
+    public var buttonTitle: String {
+        switch self {
+        case .rollback: "Roll back"
+        case .resume: "Resume"
+        case .approve: "Approve"
+        case .promote: "Promote"
+        case .start: "Start"
+        case .pause: "Pause"
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// Slack incoming webhook: Block Kit with link buttons. Unfurling is off: Slack would fetch every link for a
+/// preview (harmless for action links, whose GET never acts, but noisy).
+public struct SlackFormat: ChatFormat {
+    public var pace: Duration { .seconds(1) }
+
+    public init() {}
+
+    public func request(for message: NoticeMessage, to url: String) -> ChatRequest {
+        let facts = message.facts.map { "*\($0.label)*: \(ChatText.escapeAngles($0.value))" }.joined(separator: "\n")
+        var blocks: [[String: Any]] = [
+            ["type": "header", "text": ["type": "plain_text", "text": ChatText.truncate(message.title, to: 150)]],
+            ["type": "section", "text": ["type": "mrkdwn", "text": ChatText.truncate(facts, to: 3000)]],
+        ]
+        var buttons: [[String: Any]] = message.links.map { link in
+            var button: [String: Any] = [
+                "type": "button", "text": ["type": "plain_text", "text": link.title], "url": link.url,
+                "action_id": link.action.rawValue,
+            ]
+            if link.action == .rollback { button["style"] = "danger" }
+            if link.action == .approve || link.action == .promote { button["style"] = "primary" }
+            return button
+        }
+        buttons.append([
+            "type": "button", "text": ["type": "plain_text", "text": "Status"], "url": message.statusURL,
+            "action_id": "status",
+        ])
+        blocks.append(["type": "actions", "elements": buttons])
+        let payload: [String: Any] = [
+            "text": ChatText.truncate(ChatText.escapeAngles(message.title), to: 3000), "blocks": blocks,
+            "unfurl_links": false, "unfurl_media": false,
+        ]
+        return ChatRequest(url: url, body: json(payload))
+    }
+
+    /// Slack answers `ok` as text; anything else in a 200 is an error such as `invalid_blocks`.
+    public func failure(in reply: ChatReply) -> DeliveryFailure? {
+        let text = String(decoding: reply.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text == "ok" || text.isEmpty ? nil : .permanent("Slack answered \(text)")
+    }
+}
