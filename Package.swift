@@ -74,7 +74,11 @@ let package = Package(
         // Clocks, workspaces and stand-ins shared by the test targets (never linked into the product).
         .target(
             name: "CoalmineTestSupport",
-            dependencies: ["CoalmineCore", "CoalmineEngine", "CoalmineJournal"],
+            dependencies: [
+                "CoalmineCore", "CoalmineEngine", "CoalmineJournal",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/CoalmineTestSupport"
         ),
         .testTarget(
@@ -89,6 +93,14 @@ let package = Package(
             dependencies: [
                 "CoalmineCore", "CoalmineJournal", "CoalmineEngine", "CoalmineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "CoalmineChatTests",
+            dependencies: [
+                "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

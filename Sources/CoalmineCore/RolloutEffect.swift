@@ -54,4 +54,26 @@ public struct RolloutNotice: Codable, Equatable, Sendable {
     public var stableVersion: String?
     /// A human-given reason, or the router's error for a stuck rollback.
     public var detail: String?
+
+    public init(
+        kind: Kind, run: Int, phase: RolloutPhase, reason: PhaseReason?, stateVersion: Int, canaryWeightBefore: Int,
+        canaryWeightAfter: Int, actor: String, alert: FiringAlert?, allowedActions: [HumanAction], since: Timestamp,
+        autoRollbackAt: Timestamp?, canaryVersion: String?, stableVersion: String?, detail: String?
+    ) {
+        self.kind = kind
+        self.run = run
+        self.phase = phase
+        self.reason = reason
+        self.stateVersion = stateVersion
+        self.canaryWeightBefore = canaryWeightBefore
+        self.canaryWeightAfter = canaryWeightAfter
+        self.actor = actor
+        self.alert = alert
+        self.allowedActions = allowedActions
+        self.since = since
+        self.autoRollbackAt = autoRollbackAt
+        self.canaryVersion = canaryVersion
+        self.stableVersion = stableVersion
+        self.detail = detail
+    }
 }

@@ -43,6 +43,12 @@ public struct ActionLink: Codable, Equatable, Sendable {
     public var url: String
     public var expiresAt: Timestamp
 
+    public init(action: HumanAction, url: String, expiresAt: Timestamp) {
+        self.action = action
+        self.url = url
+        self.expiresAt = expiresAt
+    }
+
     /// The button's words.
     public var title: String { action.buttonTitle }
 }

@@ -52,8 +52,9 @@ public struct NoticeMessage: Sendable {
         }
         if let alert = notice.alert {
             var cause = "\(alert.name) (\(alert.role.rawValue))"
-            if let summary = alert.summary { cause += ": \(summary)" }
-            if let value = alert.value { cause += " [value \(value)]" }
+            // Annotations can be any length; no message needs more than this of them.
+            if let summary = alert.summary { cause += ": \(ChatText.truncate(summary, to: 2000))" }
+            if let value = alert.value { cause += " [value \(ChatText.truncate(value, to: 200))]" }
             facts.append(("Alert", cause))
         }
         facts.append(("By", notice.actor))
