@@ -122,7 +122,7 @@ import Testing
         let text = String(decoding: body, as: UTF8.self)
         // Booleans, not the text, go into the expectations: a failure must not print 50 KB.
         let (marked, keepsLink, cut) = (
-            text.contains("[truncated]"), text.contains(rollbackURL), !text.contains(String(repeating: "A", count: 40_000))
+            text.contains("… truncated"), text.contains(rollbackURL), !text.contains(String(repeating: "A", count: 40_000))
         )
         #expect(body.count <= limit, "\(name): \(body.count) bytes")
         #expect(marked, "\(name) marks the cut")

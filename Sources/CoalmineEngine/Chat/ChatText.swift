@@ -1,7 +1,8 @@
 /// Escaping and length limits for chat formats. Alert annotations are written by anyone who can write a
 /// Prometheus rule: they must read as text, never as markup, mentions or links.
 enum ChatText {
-    static let truncationMarker = "… [truncated]"
+    // No character any format escapes, so the marker reads the same everywhere.
+    static let truncationMarker = " … truncated"
 
     /// For formats that read `&`, `<` and `>` as markup (Slack mrkdwn, Google Chat, Feishu lark_md).
     static func escapeAngles(_ text: String) -> String {
