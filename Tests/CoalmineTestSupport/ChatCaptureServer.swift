@@ -12,6 +12,7 @@ public final class ChatCaptureServer: Sendable {
     public struct Captured: Sendable {
         public var endpoint: String
         public var query: String?
+        /// Header names in lower case.
         public var headers: [String: String]
         public var body: Data
         public var receivedAt: ContinuousClock.Instant
@@ -23,6 +24,7 @@ public final class ChatCaptureServer: Sendable {
     public struct Answer: Sendable {
         public var status: Int
         public var body: String
+        /// Header names in lower case.
         public var headers: [String: String]
         public var delay: Duration
 
