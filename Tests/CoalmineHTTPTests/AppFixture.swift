@@ -21,13 +21,14 @@ struct AppFixture {
     /// there (secrets the config names) before the runtime reads them.
     init(
         webhookAuth: ((String) -> String)? = nil, webhookExtra: ((String) -> String)? = nil,
-        beforeStart: ((String) throws -> Void)? = nil
+        actions: ((String) -> String)? = nil, beforeStart: ((String) throws -> Void)? = nil
     ) async throws {
         workspace = try TestWorkspace()
         let directory = workspace.directory
         try beforeStart?(directory)
         let config = try workspace.config(
-            webhookAuth: webhookAuth?(directory), webhookExtra: webhookExtra?(directory) ?? "")
+            webhookAuth: webhookAuth?(directory), webhookExtra: webhookExtra?(directory) ?? "",
+            actions: actions?(directory))
         journal = FaultyJournal(try SQLiteJournal(path: workspace.journalPath))
         runtime = try await CoalmineRuntime.make(
             config: config, logger: Logger(label: "test"), store: journal, notifiers: [notifier], clock: clock.reading)

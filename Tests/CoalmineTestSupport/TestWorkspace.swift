@@ -19,9 +19,10 @@ public final class TestWorkspace: Sendable {
 
     /// The example rollout with test-sized times. `rolloutExtra` is YAML added under the rollout (indented by
     /// four spaces), `webhookExtra` under `server.webhook` (by four), `webhookAuth` replaces the bearer token.
-    public func config(rolloutExtra extra: String = "", webhookAuth: String? = nil, webhookExtra: String = "") throws
-        -> CoalmineConfig
-    {
+    /// `actions` replaces the `server.actions` mapping (flow YAML).
+    public func config(
+        rolloutExtra extra: String = "", webhookAuth: String? = nil, webhookExtra: String = "", actions: String? = nil
+    ) throws -> CoalmineConfig {
         try ConfigLoader.parse(
             """
             server:
@@ -31,7 +32,7 @@ public final class TestWorkspace: Sendable {
                 maxBodyBytes: 65536
             \(webhookExtra)
               api: { tokenFile: "\(directory)/api-token" }
-              actions: { signingKeyFile: "\(directory)/action-key" }
+              actions: \(actions ?? "{ signingKeyFile: \"\(directory)/action-key\" }")
             store:
               sqlite: { path: "\(journalPath)" }
             notifiers:
