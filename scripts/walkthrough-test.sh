@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's walkthrough, asserted: serve on a temp config, start a rollout, post the sample Alertmanager
-# alert, see the canary wait for a human, post it again (no second transition), roll back, see the journal
-# verify, stop with SIGTERM (exit 0), then tamper with the journal and see `audit verify` fail.
+# alert, see the canary wait for a human, post it again (no second transition), open the signed "Roll back" link
+# the page printed (nothing changes), confirm it (traffic goes back to stable), see the journal verify, stop with
+# SIGTERM (exit 0), then tamper with the journal and see `audit verify` fail.
 # Usage: scripts/walkthrough-test.sh PATH-TO-COALMINE-BINARY
 set -uo pipefail
 binary=$(realpath "${1:?usage: walkthrough-test.sh path/to/coalmine}")
@@ -57,10 +58,16 @@ check "the same alert again is answered 200" bash -c "[ \"\$(post breaker-firing
 check "and makes no transition" grep -q '"transitions":0' "$work/answer.json"
 check "the log notifier paged a human" grep -q "circuit breaker tripped" "$work/serve.log"
 check "promote is refused while the breaker fires" bash -c "! cli promote tf-model-service"
-check "a human rolls back" cli rollback tf-model-service --reason "CUDA mismatch" --actor alice
+link=$(grep -o "Roll back: http://[^ ]*" "$work/serve.log" | tail -1 | cut -d' ' -f3)
+export link
+check "the page printed a signed Roll back link" test -n "$link"
+check "opening the link shows what it will do" bash -c 'curl -sf "$link" | grep -q "canary 5 % → 0 %"'
+check "and changes nothing" wait_for "awaiting-human 95 5"
+check "confirming the link is answered 200" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST "$link")" = 200 ]'
 check "traffic is back on stable" wait_for "rolled-back 100 0"
+check "a second click is refused with 409" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST "$link")" = 409 ]'
 check "the dry-run router logged the rollback" grep -q "would set ml/tf-model-route v1=100 v2=0" "$work/serve.log"
-check "history names the actor" bash -c "cli history tf-model-service | grep -q 'rollback by alice: CUDA mismatch'"
+check "history names who clicked" bash -c "cli history tf-model-service | grep -q 'rollback by link:console'"
 check "the journal verifies while serving" cli audit verify
 kill -TERM "$server_pid"
 wait "$server_pid"
@@ -68,7 +75,7 @@ code=$?
 server_pid=""
 check "SIGTERM stops serve with exit 0" test "$code" -eq 0
 
-sqlite3 "$work/data/coalmine.db" "DROP TRIGGER journal_no_update; UPDATE journal SET body = replace(body, 'alice', 'mallory') WHERE kind = 'human-action' AND body LIKE '%alice%';"
+sqlite3 "$work/data/coalmine.db" "DROP TRIGGER journal_no_update; UPDATE journal SET body = replace(body, 'link:console', 'mallory') WHERE kind = 'human-action' AND body LIKE '%link:console%';"
 check "a tampered journal fails audit verify" bash -c "! '$binary' audit verify --config '$work/coalmine.yaml'"
 check "and names the broken entry" bash -c "'$binary' audit verify --config '$work/coalmine.yaml' | grep -q 'BROKEN at entry'"
 

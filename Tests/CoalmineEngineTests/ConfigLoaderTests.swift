@@ -124,6 +124,55 @@ import Testing
         }
     }
 
+    @Test func notifiersTakeTheirURLFromAFileOrAVariableNeverInline() throws {
+        let config = try ConfigLoader.parse(
+            """
+            server:
+              actions: { signingKeyFile: k, previousKeyFiles: [old], linkTTL: 2h, identityHeader: X-Forwarded-Email }
+            notifiers:
+              - { name: team-slack, type: slack, urlFile: secrets/slack-url }
+              - { name: oncall-feishu, type: feishu, urlEnv: FEISHU_URL, secretFile: secrets/feishu }
+              - { name: console, type: log }
+            \(Self.minimalRollout)
+            """)
+        #expect(
+            config.notifiers == [
+                NotifierSettings(name: "team-slack", kind: .slack, url: .file("secrets/slack-url")),
+                NotifierSettings(name: "oncall-feishu", kind: .feishu, url: .environment("FEISHU_URL"), secretFile: "secrets/feishu"),
+                NotifierSettings(name: "console", kind: .log),
+            ])
+        #expect(config.rollouts[0].notify == ["team-slack", "oncall-feishu", "console"])
+        #expect(config.server.actions.previousKeyFiles == ["old"])
+        #expect(config.server.actions.linkTTL == .seconds(7200))
+        #expect(config.server.actions.identityHeader == "X-Forwarded-Email")
+    }
+
+    @Test func notifierMistakesAreNamed() {
+        let text = """
+            notifiers:
+              - { name: a, type: slack, url: "https://hooks.slack.com/services/T/B/X" }
+              - { name: b, type: teams, urlFile: f }
+              - { name: c, type: discord, urlFile: f, urlEnv: V }
+              - { name: d, type: wecom, urlFile: f, secretFile: s }
+              - { name: e, type: log, urlFile: f }
+            \(Self.minimalRollout)
+            """
+        do {
+            _ = try ConfigLoader.parse(text)
+            Issue.record("a config with problems loaded")
+        } catch {
+            #expect(
+                error.problems.map(\.description) == [
+                    "notifiers[0].url: unknown key",
+                    "notifiers[0]: a slack notifier needs urlFile or urlEnv (the webhook URL is a secret: never inline)",
+                    "notifiers[1].type: unknown notifier type 'teams'; one of: log, slack, msteams, feishu, lark, dingtalk, wecom, discord, googlechat, webhook",
+                    "notifiers[2]: set either urlFile or urlEnv, not both",
+                    "notifiers[3].secretFile: wecom messages are not signed; only feishu, lark, dingtalk and webhook take a secret",
+                    "notifiers[4]: a log notifier takes no urlFile or urlEnv",
+                ])
+        }
+    }
+
     @Test func aConfigWithoutRolloutsIsRefused() {
         #expect(throws: ConfigProblems([ConfigProblem(path: "rollouts", message: "is required: list at least one rollout")])) {
             try ConfigLoader.parse("server: { listen: \"127.0.0.1:9095\" }")
