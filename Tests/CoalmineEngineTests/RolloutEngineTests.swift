@@ -151,6 +151,26 @@ import Testing
         #expect(stuck.detail == "3 attempts failed; last error: 503 Service Unavailable from the API server")
     }
 
+    @Test func remindersCarryFreshLinksAndTheElapsedTime() async throws {
+        let fixture = try await EngineFixture(rolloutExtra: "    awaitingHuman: { renotifyEvery: 30m, autoRollbackAfter: 2h }")
+        try await fixture.command(.start)
+        _ = try await fixture.engine.receive([.tfAlert("CanaryErrorRatioHigh", role: .breaker)], source: "alertmanager")
+        await fixture.runner.runDueEffects()
+        fixture.clock.advance(by: .seconds(1800))
+        try await fixture.engine.tick()
+        await fixture.runner.runDueEffects()
+        let messages = fixture.notifier.messages
+        #expect(messages.map(\.notice.kind) == [.started, .awaitingHuman, .reminder])
+        let page = messages[1]
+        let reminder = messages[2]
+        #expect(reminder.title == "tf-model-service: reminder: waiting for a human decision for 30m")
+        #expect(reminder.links.map(\.action) == [.rollback, .resume])
+        #expect(Set(reminder.links.map(\.url)).isDisjoint(with: page.links.map(\.url)), "fresh links, fresh nonces")
+        #expect(reminder.links[0].expiresAt == fixture.clock.now() + .seconds(12 * 3600))
+        let autoRollback = reminder.facts.first { $0.label == "Rolls back without a human at" }?.value
+        #expect(autoRollback == (page.notice.since + .seconds(7200)).rfc3339, "every message says when it rolls back")
+    }
+
     @Test func onlyTheNewestWeightChangeOfARolloutIsApplied() async throws {
         let fixture = try await EngineFixture()
         try await fixture.command(.start)
