@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "CoalmineCore", "CoalmineJournal", "CoalmineEngine", "CoalmineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
