@@ -12,6 +12,9 @@ dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)   # GRDB bui
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)               # the tamper test edits the journal
 command -v curl >/dev/null 2>&1 || missing+=(curl)                     # the walkthrough posts alerts
 command -v python3 >/dev/null 2>&1 || missing+=(python3)               # the walkthrough picks a free port
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)             # a real browser clicks the signed link
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || missing+=(python3-selenium)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     as_root apt-get update -qq

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's walkthrough, asserted: serve on a temp config, start a rollout, post the sample Alertmanager
 # alert, see the canary wait for a human, post it again (no second transition), open the signed "Roll back" link
-# the page printed (nothing changes), confirm it (traffic goes back to stable), see the journal verify, stop with
+# the page printed (nothing changes), click its button in headless Chromium (traffic goes back to stable), see the
+# journal verify, stop with
 # SIGTERM (exit 0), then tamper with the journal and see `audit verify` fail.
 # Usage: scripts/walkthrough-test.sh PATH-TO-COALMINE-BINARY
 set -uo pipefail
@@ -64,7 +65,8 @@ export link
 check "the page printed a signed Roll back link" test -n "$link"
 check "opening the link shows what it will do" bash -c 'curl -sf "$link" | grep -q "canary 5 % → 0 %"'
 check "and changes nothing" wait_for "awaiting-human 95 5"
-check "confirming the link is answered 200" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST "$link")" = 200 ]'
+check "in Chromium, the link's button rolls back" \
+    /usr/bin/python3 "$repo/scripts/click-link.py" "$link" "Roll back: tf-model-service?" "$work/browser"
 check "traffic is back on stable" wait_for "rolled-back 100 0"
 check "a second click is refused with 409" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST "$link")" = 409 ]'
 check "the dry-run router logged the rollback" grep -q "would set ml/tf-model-route v1=100 v2=0" "$work/serve.log"
