@@ -2,8 +2,7 @@
 # The README's walkthrough, asserted: serve on a temp config, start a rollout, post the sample Alertmanager
 # alert, see the canary wait for a human, post it again (no second transition), open the signed "Roll back" link
 # the page printed (nothing changes), click its button in headless Chromium (traffic goes back to stable), see the
-# journal verify, stop with
-# SIGTERM (exit 0), then tamper with the journal and see `audit verify` fail.
+# journal verify, stop with SIGTERM (exit 0), then tamper with the journal and see `audit verify` fail.
 # Usage: scripts/walkthrough-test.sh PATH-TO-COALMINE-BINARY
 set -uo pipefail
 binary=$(realpath "${1:?usage: walkthrough-test.sh path/to/coalmine}")
