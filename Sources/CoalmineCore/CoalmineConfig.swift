@@ -79,6 +79,16 @@ public struct KubernetesSettings: Equatable, Sendable {
         case inCluster = "in-cluster"
     }
     public var mode: Mode = .dryRun
+    /// kubeconfig mode: the file(s) to read; nil means `$KUBECONFIG`, else `~/.kube/config`.
+    public var kubeconfig: String?
+    /// kubeconfig mode: the context to use; nil means the file's `current-context`.
+    public var context: String?
+    /// `v1` (Istio 1.22 and later) or `v1beta1`; a 404 on `v1` falls back to `v1beta1`.
+    public var istioAPIVersion: String = "v1"
+    /// How often each active rollout's weights are read back to find drift.
+    public var resyncEvery: Duration = .seconds(30)
+    /// The longest any one API call may take.
+    public var requestTimeout: Duration = .seconds(10)
 
     public init() {}
 }

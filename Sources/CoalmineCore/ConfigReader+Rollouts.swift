@@ -43,13 +43,7 @@ extension ConfigReader {
         if let namespace, !Self.isDNSLabel(namespace) {
             report(fields.pathOf("namespace"), "'\(namespace)' is not a valid namespace name")
         }
-        let virtualService = requiredString(fields.take("virtualService"), at: fields.pathOf("virtualService"))
-        let route = string(fields.take("route"), at: fields.pathOf("route"), nullable: true)
-        let stable = requiredString(fields.take("stableSubset"), at: fields.pathOf("stableSubset"))
-        let canary = requiredString(fields.take("canarySubset"), at: fields.pathOf("canarySubset"))
-        if let stable, let canary, stable == canary {
-            report(fields.pathOf("canarySubset"), "must differ from stableSubset ('\(stable)')")
-        }
+        let target = readTrafficTarget(&fields)
         let alerts = readAlertMatching(fields.take("alerts"), at: fields.pathOf("alerts"))
         var notify = notifiers.map(\.name)
         if let names = list(fields.take("notify"), at: fields.pathOf("notify")) {
@@ -65,11 +59,46 @@ extension ConfigReader {
         }
         let policy = readPolicy(&fields, base: defaults)
         finish(fields)
-        guard let name, let namespace, let virtualService, let stable, let canary else { return nil }
+        guard let name, let namespace, let target else { return nil }
         return RolloutSpec(
-            name: name, namespace: namespace, virtualService: virtualService, route: route, stableSubset: stable,
-            canarySubset: canary, alerts: alerts, notify: notify, policy: policy
+            name: name, namespace: namespace, router: target.router, object: target.object, route: target.route,
+            stable: target.stable, canary: target.canary, alerts: alerts, notify: notify, policy: policy
         )
+    }
+
+    /// The object, route and versions to shift traffic between, in the keys of the rollout's `router`.
+    private mutating func readTrafficTarget(_ fields: inout ConfigFields)
+        -> (router: RolloutSpec.Router, object: String, route: String?, stable: String, canary: String)?
+    {
+        var router = RolloutSpec.Router.istio
+        if let name = string(fields.take("router"), at: fields.pathOf("router")) {
+            guard let chosen = RolloutSpec.Router(rawValue: name) else {
+                report(fields.pathOf("router"), "expected istio or gateway-api, found '\(name)'")
+                return nil
+            }
+            router = chosen
+        }
+        let keys =
+            router == .istio
+            ? (object: "virtualService", route: "route", stable: "stableSubset", canary: "canarySubset")
+            : (object: "httpRoute", route: "rule", stable: "stableService", canary: "canaryService")
+        let otherKeys =
+            router == .istio
+            ? ["httpRoute", "rule", "stableService", "canaryService"]
+            : ["virtualService", "route", "stableSubset", "canarySubset"]
+        for key in otherKeys where fields.has(key) {
+            _ = fields.take(key)
+            report(fields.pathOf(key), "belongs to router: \(router == .istio ? "gateway-api" : "istio"), not \(router.rawValue)")
+        }
+        let object = requiredString(fields.take(keys.object), at: fields.pathOf(keys.object))
+        let route = string(fields.take(keys.route), at: fields.pathOf(keys.route), nullable: true)
+        let stable = requiredString(fields.take(keys.stable), at: fields.pathOf(keys.stable))
+        let canary = requiredString(fields.take(keys.canary), at: fields.pathOf(keys.canary))
+        if let stable, let canary, stable == canary {
+            report(fields.pathOf(keys.canary), "must differ from \(keys.stable) ('\(stable)')")
+        }
+        guard let object, let stable, let canary else { return nil }
+        return (router, object, route, stable, canary)
     }
 
     private mutating func readAlertMatching(_ value: ConfigValue?, at path: String) -> AlertMatching {

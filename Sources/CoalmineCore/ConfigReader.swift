@@ -133,13 +133,30 @@ public struct ConfigReader {
         var settings = KubernetesSettings()
         guard var fields = mapping(value, at: "kubernetes") else { return settings }
         if let mode = string(fields.take("mode"), at: fields.pathOf("mode")) {
-            switch KubernetesSettings.Mode(rawValue: mode) {
-            case .dryRun?: settings.mode = .dryRun
-            case .some(let other):
-                report(fields.pathOf("mode"), "'\(other.rawValue)' is not available in this version; use dry-run")
-            case nil:
+            if let chosen = KubernetesSettings.Mode(rawValue: mode) {
+                settings.mode = chosen
+            } else {
                 report(fields.pathOf("mode"), "expected one of dry-run, kubeconfig, in-cluster, found '\(mode)'")
             }
+        }
+        settings.kubeconfig = string(fields.take("kubeconfig"), at: fields.pathOf("kubeconfig"), nullable: true)
+        settings.context = string(fields.take("context"), at: fields.pathOf("context"), nullable: true)
+        if settings.mode != .kubeconfig {
+            if settings.kubeconfig != nil { report(fields.pathOf("kubeconfig"), "applies only to mode: kubeconfig") }
+            if settings.context != nil { report(fields.pathOf("context"), "applies only to mode: kubeconfig") }
+        }
+        if let version = string(fields.take("istioAPIVersion"), at: fields.pathOf("istioAPIVersion")) {
+            if ["v1", "v1beta1"].contains(version) {
+                settings.istioAPIVersion = version
+            } else {
+                report(fields.pathOf("istioAPIVersion"), "expected v1 or v1beta1, found '\(version)'")
+            }
+        }
+        if case .some(.some(let every)) = duration(fields.take("resyncEvery"), at: fields.pathOf("resyncEvery")) {
+            settings.resyncEvery = every
+        }
+        if case .some(.some(let timeout)) = duration(fields.take("requestTimeout"), at: fields.pathOf("requestTimeout")) {
+            settings.requestTimeout = timeout
         }
         finish(fields)
         return settings

@@ -1,32 +1,48 @@
 /// One rollout from the config: what to shift traffic on, which alerts belong to it, who hears about it.
 public struct RolloutSpec: Equatable, Sendable {
+    /// Which API holds the weights.
+    public enum Router: String, Equatable, Sendable, CaseIterable {
+        /// An Istio VirtualService's `http[].route[]` destinations, by subset.
+        case istio
+        /// A Gateway API HTTPRoute's `rules[].backendRefs[]`, by Service.
+        case gatewayAPI = "gateway-api"
+    }
+
     public var name: String
     public var namespace: String
-    public var virtualService: String
-    /// The `http[]` route name; nil means the one route that holds both subsets.
+    public var router: Router
+    /// The VirtualService (istio) or HTTPRoute (gateway-api) that holds the weights.
+    public var object: String
+    /// The http route (istio) or rule (gateway-api) by name; nil means the one that holds both versions.
     public var route: String?
-    public var stableSubset: String
-    public var canarySubset: String
+    /// The stable version: a subset (istio) or a Service (gateway-api).
+    public var stable: String
+    /// The canary version: a subset (istio) or a Service (gateway-api).
+    public var canary: String
     public var alerts: AlertMatching
     /// Names of entries in `notifiers:`.
     public var notify: [String]
     public var policy: RolloutPolicy
 
     public init(
-        name: String, namespace: String, virtualService: String, route: String? = nil,
-        stableSubset: String, canarySubset: String, alerts: AlertMatching = AlertMatching(),
-        notify: [String] = [], policy: RolloutPolicy = RolloutPolicy()
+        name: String, namespace: String, router: Router = .istio, object: String, route: String? = nil,
+        stable: String, canary: String, alerts: AlertMatching = AlertMatching(), notify: [String] = [],
+        policy: RolloutPolicy = RolloutPolicy()
     ) {
         self.name = name
         self.namespace = namespace
-        self.virtualService = virtualService
+        self.router = router
+        self.object = object
         self.route = route
-        self.stableSubset = stableSubset
-        self.canarySubset = canarySubset
+        self.stable = stable
+        self.canary = canary
         self.alerts = alerts
         self.notify = notify
         self.policy = policy
     }
+
+    /// The Kubernetes kind of `object`.
+    public var objectKind: String { router == .istio ? "VirtualService" : "HTTPRoute" }
 }
 
 /// Which alerts belong to a rollout and what role each plays.

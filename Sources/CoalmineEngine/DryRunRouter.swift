@@ -15,7 +15,7 @@ public final class DryRunRouter: TrafficRouter {
     public func apply(_ split: WeightSplit, to rollout: RolloutSpec) async throws -> WeightSplit {
         weights.withLock { $0[rollout.name] = split }
         logger.info(
-            "dry-run: would set \(rollout.namespace)/\(rollout.virtualService) \(rollout.stableSubset)=\(split.stable) \(rollout.canarySubset)=\(split.canary)",
+            "dry-run: would set \(rollout.namespace)/\(rollout.object) \(rollout.stable)=\(split.stable) \(rollout.canary)=\(split.canary)",
             metadata: ["rollout": "\(rollout.name)", "run": "\(split.run)"])
         return split
     }

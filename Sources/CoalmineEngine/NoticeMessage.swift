@@ -44,7 +44,7 @@ public struct NoticeMessage: Sendable {
             ("State", "\(state) since \(notice.since.rfc3339)"),
             (
                 "Traffic",
-                "\(rollout.stableSubset)\(stable) \(100 - notice.canaryWeightAfter) % · \(rollout.canarySubset)\(canary) \(notice.canaryWeightAfter) %"
+                "\(rollout.stable)\(stable) \(100 - notice.canaryWeightAfter) % · \(rollout.canary)\(canary) \(notice.canaryWeightAfter) %"
             ),
         ]
         if notice.canaryWeightBefore != notice.canaryWeightAfter {

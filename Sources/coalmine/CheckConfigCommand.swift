@@ -16,8 +16,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
             for rollout in config.rollouts {
                 let steps = rollout.policy.steps.map(String.init).joined(separator: " → ")
                 print(
-                    "  rollout \(rollout.name): \(rollout.namespace)/\(rollout.virtualService)"
-                        + " \(rollout.stableSubset)→\(rollout.canarySubset), steps \(steps),"
+                    "  rollout \(rollout.name): \(rollout.objectKind) \(rollout.namespace)/\(rollout.object)"
+                        + " \(rollout.stable)→\(rollout.canary), steps \(steps),"
                         + " bake \(DurationText.format(rollout.policy.bake)),"
                         + " notify \(rollout.notify.joined(separator: ", "))")
             }

@@ -17,7 +17,7 @@ func sampleMessage(summary: String = "canary error ratio 1.7 % > 1 % for 5m") ->
         allowedActions: [.resume, .rollback], since: since, autoRollbackAt: nil, canaryVersion: "2.13.0-gpu",
         stableVersion: "2.12.0", detail: nil)
     let rollout = RolloutSpec(
-        name: "tf-model-service", namespace: "ml", virtualService: "tf-model-route", stableSubset: "v1", canarySubset: "v2")
+        name: "tf-model-service", namespace: "ml", object: "tf-model-route", stable: "v1", canary: "v2")
     let expires = since + .seconds(12 * 3600)
     return NoticeMessage(
         notice: notice, rollout: rollout,

@@ -4,8 +4,8 @@ import Testing
 @Suite struct AlertClassifierTests {
     let classifier = AlertClassifier(rollouts: [
         RolloutSpec(
-            name: "tf-model-service", namespace: "ml", virtualService: "tf-model-route", stableSubset: "v1",
-            canarySubset: "v2",
+            name: "tf-model-service", namespace: "ml", object: "tf-model-route", stable: "v1",
+            canary: "v2",
             alerts: AlertMatching(
                 matchLabels: ["service": "tf-model-service"],
                 roles: [
@@ -13,7 +13,7 @@ import Testing
                     RoleRule(match: ["severity": "page"], role: .breaker),
                 ])),
         RolloutSpec(
-            name: "ranker", namespace: "ml", virtualService: "ranker", stableSubset: "v1", canarySubset: "v2"),
+            name: "ranker", namespace: "ml", object: "ranker", stable: "v1", canary: "v2"),
     ])
 
     func alert(_ labels: [String: String]) -> AlertObservation {

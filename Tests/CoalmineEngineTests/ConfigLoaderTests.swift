@@ -99,7 +99,7 @@ import Testing
               listen: "localhost"
               publicURL: "ftp://x"
               webhook: { auth: { bearerToken: "inline-secret" } }
-            kubernetes: { mode: kubeconfig }
+            kubernetes: { mode: in-cluster, context: prod, istioAPIVersion: v1alpha3 }
             rollouts:
               - { name: TF_Model, namespace: ml, stableSubset: v1, canarySubset: v1 }
               - { name: ok, namespace: ml, virtualService: vs, stableSubset: v1, canarySubset: v2 }
@@ -115,11 +115,52 @@ import Testing
                     "server.publicURL: must start with http:// or https://, found 'ftp://x'",
                     "server.webhook.auth: set bearerTokenFile or basic: { username, passwordFile }",
                     "server.webhook.auth.bearerToken: unknown key",
-                    "kubernetes.mode: 'kubeconfig' is not available in this version; use dry-run",
+                    "kubernetes.context: applies only to mode: kubeconfig",
+                    "kubernetes.istioAPIVersion: expected v1 or v1beta1, found 'v1alpha3'",
                     "rollouts[0].name: 'TF_Model' is not a DNS label (lowercase letters, digits and '-', 1 to 63)",
                     "rollouts[0].virtualService: is required",
                     "rollouts[0].canarySubset: must differ from stableSubset ('v1')",
                     "rollouts[2].name: rollout name 'ok' is used twice",
+                ])
+        }
+    }
+
+    @Test func gatewayAPIRolloutsNameAnHTTPRouteAndServices() throws {
+        let config = try ConfigLoader.parse(
+            """
+            kubernetes: { mode: kubeconfig, kubeconfig: /etc/kube/config, context: prod, resyncEvery: 1m }
+            rollouts:
+              - name: ranker
+                namespace: ml
+                router: gateway-api
+                httpRoute: ranker-route
+                rule: main
+                stableService: ranker-v1
+                canaryService: ranker-v2
+            """)
+        #expect(
+            config.rollouts[0]
+                == RolloutSpec(
+                    name: "ranker", namespace: "ml", router: .gatewayAPI, object: "ranker-route", route: "main",
+                    stable: "ranker-v1", canary: "ranker-v2", notify: ["console"]))
+        #expect(config.kubernetes.kubeconfig == "/etc/kube/config")
+        #expect(config.kubernetes.resyncEvery == .seconds(60))
+    }
+
+    @Test func keysOfTheOtherRouterAreNamed() {
+        do {
+            _ = try ConfigLoader.parse(
+                """
+                rollouts:
+                  - { name: ranker, namespace: ml, router: gateway-api, httpRoute: r, stableService: a, canaryService: b, stableSubset: v1 }
+                  - { name: tf, namespace: ml, virtualService: vs, stableSubset: v1, canarySubset: v2, rule: main }
+                """)
+            Issue.record("loaded")
+        } catch {
+            #expect(
+                error.problems.map(\.description) == [
+                    "rollouts[0].stableSubset: belongs to router: istio, not gateway-api",
+                    "rollouts[1].rule: belongs to router: gateway-api, not istio",
                 ])
         }
     }
