@@ -32,6 +32,7 @@ public struct RolloutNotice: Codable, Equatable, Sendable {
         case rollingBack = "rolling-back"
         case rolledBack = "rolled-back"
         case rollbackStuck = "rollback-stuck"
+        case driftCorrected = "drift-corrected"
         case promoted
     }
 

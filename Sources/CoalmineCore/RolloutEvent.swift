@@ -8,6 +8,8 @@ public enum RolloutEvent: Equatable, Sendable {
     case weightsApplied(run: Int, canaryWeight: Int)
     /// The router could not apply the weights of `run`.
     case weightsFailed(run: Int, message: String)
+    /// A periodic read found these weights in the cluster (a GitOps tool or a person may have changed them).
+    case weightsObserved(run: Int, canaryWeight: Int)
 }
 
 /// A human's request, from the API, the CLI or a signed link.

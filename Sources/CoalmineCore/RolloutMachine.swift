@@ -28,6 +28,8 @@ public struct RolloutMachine: Sendable {
             transition.confirmWeights(run: run, canaryWeight: canaryWeight)
         case .weightsFailed(let run, let message):
             transition.recordRouterFailure(run: run, message: message)
+        case .weightsObserved(let run, let canaryWeight):
+            transition.correctDrift(run: run, observedCanaryWeight: canaryWeight)
         }
         return transition.finish(from: state, allowedActions: allowedActions(in:))
     }

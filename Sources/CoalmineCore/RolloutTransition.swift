@@ -144,6 +144,18 @@ struct RolloutTransition {
         }
     }
 
+    /// Weights found in the cluster that are not the ones Coalmine set: put its own back and say so. The state
+    /// does not change; only the cluster is made to match it again.
+    mutating func correctDrift(run: Int, observedCanaryWeight observed: Int) {
+        actor = "drift"
+        guard run == state.run, state.phase.isActive, observed != state.canaryWeight else { return }
+        effects.append(.setWeights(WeightSplit(run: state.run, canary: state.canaryWeight)))
+        notify(
+            .driftCorrected,
+            detail: "found stable/canary \(100 - observed)/\(observed) in the cluster; restored"
+                + " \(state.stableWeight)/\(state.canaryWeight)")
+    }
+
     // MARK: building blocks
 
     /// Moves to step `index`: applies it, or waits for approval first, or promotes after the last step.

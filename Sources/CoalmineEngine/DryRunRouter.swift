@@ -20,8 +20,17 @@ public final class DryRunRouter: TrafficRouter {
         return split
     }
 
+    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
+        weights(of: rollout.name)?.canary
+    }
+
     /// The weights last applied to `rollout`, if any.
     public func weights(of rollout: String) -> WeightSplit? {
         weights.withLock { $0[rollout] }
+    }
+
+    /// Changes the weights behind Coalmine's back, as a GitOps tool reverting them would.
+    public func overwrite(_ split: WeightSplit, of rollout: String) {
+        weights.withLock { $0[rollout] = split }
     }
 }

@@ -32,6 +32,13 @@ enum JournalBody {
         var state: RolloutState
     }
 
+    struct DriftDetected: Codable {
+        var intendedCanaryWeight: Int
+        var intendedStableWeight: Int
+        var observedCanaryWeight: Int
+        var observedStableWeight: Int
+    }
+
     struct EffectResult: Codable {
         enum Status: String, Codable {
             /// The router read back these weights.

@@ -25,7 +25,7 @@ public struct NoticeMessage: Sendable {
         switch notice.kind {
         case .awaitingHuman, .rollingBack, .rollbackStuck: .critical
         case .reminder: notice.reason == .breaker ? .critical : .warning
-        case .paused, .approvalNeeded: .warning
+        case .paused, .approvalNeeded, .driftCorrected: .warning
         case .rolledBack, .promoted, .resumed, .breakerCleared: .good
         case .started, .stepAdvanced: .info
         }

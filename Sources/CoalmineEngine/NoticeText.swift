@@ -17,6 +17,7 @@ public enum NoticeText {
         case .rollingBack: "rolling back: canary weight \(notice.canaryWeightBefore) % → 0 %"
         case .rolledBack: "rolled back: all traffic is on the stable version"
         case .rollbackStuck: "rollback stuck: the router keeps failing"
+        case .driftCorrected: "weights changed outside Coalmine; restored"
         case .promoted: "promoted: all traffic is on the canary version"
         }
     }

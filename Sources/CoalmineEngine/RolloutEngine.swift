@@ -207,15 +207,17 @@ public actor RolloutEngine {
     func record(_ outcome: RolloutOutcome, from old: RolloutState, of spec: RolloutSpec, into unit: inout JournalUnit)
         -> Bool
     {
-        guard outcome.state != old else { return false }
+        guard outcome.state != old || !outcome.effects.isEmpty else { return false }
         let new = outcome.state
-        memory.states[spec.name] = new
-        unit.entries.append(
-            entry(
-                spec.name, run: new.run, .transition,
-                JournalBody.Transition(
-                    from: old.phase, fromReason: old.reason, to: new.phase, toReason: new.reason, actor: outcome.actor,
-                    canaryWeight: new.canaryWeight, stableWeight: new.stableWeight, state: new)))
+        if new != old {
+            memory.states[spec.name] = new
+            unit.entries.append(
+                entry(
+                    spec.name, run: new.run, .transition,
+                    JournalBody.Transition(
+                        from: old.phase, fromReason: old.reason, to: new.phase, toReason: new.reason,
+                        actor: outcome.actor, canaryWeight: new.canaryWeight, stableWeight: new.stableWeight, state: new)))
+        }
         for effect in outcome.effects {
             switch effect {
             case .setWeights:

@@ -24,12 +24,14 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
         engine: runtime.engine, store: runtime.store, router: runtime.router, notifiers: runtime.notifiers,
         links: runtime.links, clock: runtime.clock, logger: logger)
     let clock = RolloutClock(engine: runtime.engine, logger: logger)
+    let drift = DriftWatcher(
+        engine: runtime.engine, router: runtime.router, interval: runtime.config.kubernetes.resyncEvery, logger: logger)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(runtime.config.server.listenHost, port: runtime.config.server.listenPort),
             serverName: "coalmine"),
         // Shut down in reverse: the clock and effects stop before the HTTP client they use.
-        services: [runtime.httpClient, effects, clock],
+        services: [runtime.httpClient, effects, clock, drift],
         logger: logger)
 }

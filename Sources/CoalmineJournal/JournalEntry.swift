@@ -7,6 +7,8 @@ public enum JournalKind: String, Codable, Sendable, CaseIterable {
     case transition
     case effectRequested = "effect-requested"
     case effectResult = "effect-result"
+    /// The cluster held other weights than the journal says; both are recorded.
+    case driftDetected = "drift-detected"
 }
 
 /// An entry to append. The store gives it a sequence number and chains it to the entry before.

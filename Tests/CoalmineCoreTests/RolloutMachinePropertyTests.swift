@@ -25,6 +25,7 @@ import Testing
         }
         events.append(("router applied", .zero, { .weightsApplied(run: $0.run, canaryWeight: $0.canaryWeight) }))
         events.append(("router failed", .zero, { .weightsFailed(run: $0.run, message: "boom") }))
+        events.append(("drift to 37", .zero, { .weightsObserved(run: $0.run, canaryWeight: 37) }))
         return events
     }()
 

@@ -171,6 +171,32 @@ import Testing
         #expect(autoRollback == (page.notice.since + .seconds(7200)).rfc3339, "every message says when it rolls back")
     }
 
+    @Test func driftIsJournaledWithBothSplitsCorrectedAndAnnounced() async throws {
+        let fixture = try await EngineFixture()
+        let watcher = DriftWatcher(engine: fixture.engine, router: fixture.router, interval: .seconds(30))
+        try await fixture.command(.start)
+        await watcher.checkOnce()
+        #expect(try await fixture.engine.history(of: "tf-model-service").allSatisfy { $0.kind != .driftDetected },
+            "a weight change still in the outbox is not drift")
+        await fixture.runner.runDueEffects()
+
+        fixture.router.overwrite(WeightSplit(run: 1, canary: 0), of: "tf-model-service")  // a GitOps revert
+        await watcher.checkOnce()
+        let drift = try #require(try await fixture.engine.history(of: "tf-model-service").first { $0.kind == .driftDetected })
+        #expect(drift.body.contains("\"intendedCanaryWeight\":5"))
+        #expect(drift.body.contains("\"observedCanaryWeight\":0"))
+        await fixture.runner.runDueEffects()
+        #expect(fixture.router.weights(of: "tf-model-service")?.canary == 5, "Coalmine's weights are back")
+        let notice = try #require(fixture.notifier.delivered.last)
+        #expect(notice.kind == .driftCorrected)
+        #expect(notice.detail == "found stable/canary 100/0 in the cluster; restored 95/5")
+        #expect(try await fixture.view().stateVersion == 1, "the rollout itself did not move")
+
+        await watcher.checkOnce()
+        let drifts = try await fixture.engine.history(of: "tf-model-service").filter { $0.kind == .driftDetected }
+        #expect(drifts.count == 1, "nothing to correct once restored")
+    }
+
     @Test func onlyTheNewestWeightChangeOfARolloutIsApplied() async throws {
         let fixture = try await EngineFixture()
         try await fixture.command(.start)

@@ -18,6 +18,10 @@ public final class FlakyRouter: TrafficRouter {
         public var description: String { "503 Service Unavailable from the API server" }
     }
 
+    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
+        applied?.canary
+    }
+
     public func apply(_ split: WeightSplit, to rollout: RolloutSpec) async throws -> WeightSplit {
         try state.withLock { state in
             if state.failuresLeft > 0 {
