@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Everything that decides: the rollout state machine, alert classification, config rules.
@@ -47,12 +49,27 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The Kubernetes API: kubeconfig and in-cluster connections, the Istio and Gateway API routers.
+        .target(
+            name: "CoalmineKubernetes",
+            dependencies: [
+                "CoalmineCore",
+                "CoalmineEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The HTTP edge: webhooks, operator API, health and metrics.
         .target(
             name: "CoalmineHTTP",
             dependencies: [
                 "CoalmineCore",
                 "CoalmineEngine",
+                "CoalmineKubernetes",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -75,9 +92,12 @@ let package = Package(
         .target(
             name: "CoalmineTestSupport",
             dependencies: [
-                "CoalmineCore", "CoalmineEngine", "CoalmineJournal",
+                "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineKubernetes",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/CoalmineTestSupport"
         ),

@@ -1,0 +1,26 @@
+import CoalmineCore
+import CoalmineEngine
+import Logging
+
+/// The router of a cluster mode: each rollout goes to the Istio or Gateway API router its config names.
+public struct ClusterRouter: TrafficRouter {
+    let istio: IstioRouter
+    let gatewayAPI: GatewayAPIRouter
+
+    public init(client: KubernetesClient, istioAPIVersion: String, logger: Logger) {
+        istio = IstioRouter(client: client, apiVersion: istioAPIVersion, logger: logger)
+        gatewayAPI = GatewayAPIRouter(client: client, logger: logger)
+    }
+
+    private func router(for rollout: RolloutSpec) -> any TrafficRouter {
+        rollout.router == .istio ? istio : gatewayAPI
+    }
+
+    public func apply(_ split: WeightSplit, to rollout: RolloutSpec) async throws -> WeightSplit {
+        try await router(for: rollout).apply(split, to: rollout)
+    }
+
+    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
+        try await router(for: rollout).canaryWeight(of: rollout)
+    }
+}

@@ -1,0 +1,25 @@
+import CoalmineCore
+import CoalmineEngine
+import Logging
+
+/// The weights of a Gateway API HTTPRoute's `rules[].backendRefs[]`, by Service. Written as integers summing to 100
+/// (the API reads them as relative weights).
+public struct GatewayAPIRouter: TrafficRouter {
+    private let router: WeightedRouteRouter
+
+    public init(client: KubernetesClient, logger: Logger) {
+        router = WeightedRouteRouter(client: client, layout: .gatewayAPI, logger: logger)
+    }
+
+    public func apply(_ split: WeightSplit, to rollout: RolloutSpec) async throws -> WeightSplit {
+        try await router.apply(split, to: rollout, at: Self.path(rollout))
+    }
+
+    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
+        try await router.canaryWeight(of: rollout, at: Self.path(rollout))
+    }
+
+    public static func path(_ rollout: RolloutSpec) -> String {
+        "/apis/gateway.networking.k8s.io/v1/namespaces/\(rollout.namespace)/httproutes/\(rollout.object)"
+    }
+}

@@ -1,0 +1,124 @@
+import CoalmineCore
+
+/// Where an API keeps its weighted destinations. Istio's VirtualService and the Gateway API's HTTPRoute differ
+/// only in names and defaults; the guarded patch is the same.
+public struct RouteLayout: Sendable {
+    /// `http` or `rules`, under `spec`.
+    var entriesKey: String
+    /// `route` or `backendRefs`, in each entry.
+    var destinationsKey: String
+    /// From a destination to the path of the field naming its version (`destination/subset`, `name`).
+    var identityPath: [JSONPointerStep]
+    /// The weight of a destination that has none (Istio: 0 among several; Gateway API: 1).
+    var absentWeight: Int64
+    /// How messages name an entry and a version: "http route", "subset" / "rule", "Service".
+    var entryNoun: String
+    var versionNoun: String
+
+    public static let istio = RouteLayout(
+        entriesKey: "http", destinationsKey: "route", identityPath: ["destination", "subset"], absentWeight: 0,
+        entryNoun: "http route", versionNoun: "subset")
+
+    public static let gatewayAPI = RouteLayout(
+        entriesKey: "rules", destinationsKey: "backendRefs", identityPath: ["name"], absentWeight: 1,
+        entryNoun: "rule", versionNoun: "Service")
+
+    /// The rollout's route in `object`: one entry, its stable and canary destinations, their weights.
+    func locate(in object: JSONValue, for rollout: RolloutSpec) throws(RouteSelectionError) -> WeightedRoute {
+        let what = "\(rollout.objectKind) \(rollout.namespace)/\(rollout.object)"
+        guard let entries = object["spec"]?[entriesKey]?.array else {
+            throw RouteSelectionError(description: "\(what) has no spec.\(entriesKey)")
+        }
+        func name(_ entry: JSONValue) -> String? { entry["name"]?.string }
+        func identity(_ destination: JSONValue) -> String? {
+            identityPath.reduce(Optional(destination)) { value, step in
+                guard case .key(let key) = step else { return nil }
+                return value?[key]
+            }?.string
+        }
+        func describe(_ index: Int) -> String { name(entries[index]).map { "\(index) ('\($0)')" } ?? "\(index)" }
+
+        let candidates: [Int]
+        if let wanted = rollout.route {
+            candidates = entries.indices.filter { name(entries[$0]) == wanted }
+            if candidates.isEmpty {
+                let names = entries.compactMap(name).map { "'\($0)'" }.joined(separator: ", ")
+                throw RouteSelectionError(
+                    description: "\(what) has no \(entryNoun) named '\(wanted)' (named: \(names.isEmpty ? "none" : names))")
+            }
+            if candidates.count > 1 {
+                throw RouteSelectionError(
+                    description: "\(what) has \(candidates.count) \(entryNoun)s named '\(wanted)' (\(candidates.map(describe).joined(separator: ", ")))")
+            }
+        } else {
+            candidates = entries.indices.filter { index in
+                let names = (entries[index][destinationsKey]?.array ?? []).compactMap(identity)
+                return names.contains(rollout.stable) && names.contains(rollout.canary)
+            }
+            if candidates.count != 1 {
+                let found = candidates.isEmpty ? "none does" : "\(candidates.map(describe).joined(separator: ", ")) all do"
+                throw RouteSelectionError(
+                    description: "exactly one \(entryNoun) of \(what) must send to both \(versionNoun)s \(rollout.stable) and \(rollout.canary);"
+                        + " \(found)\(candidates.isEmpty ? "" : "; name one with `\(rollout.router == .istio ? "route" : "rule"):`")")
+            }
+        }
+        let entryIndex = candidates[0]
+        let destinations = entries[entryIndex][destinationsKey]?.array ?? []
+        func only(_ version: String) throws(RouteSelectionError) -> Int {
+            let matches = destinations.indices.filter { identity(destinations[$0]) == version }
+            guard matches.count == 1 else {
+                throw RouteSelectionError(
+                    description: "\(entryNoun) \(describe(entryIndex)) of \(what) has \(matches.count) destinations for \(versionNoun) \(version), needs exactly one")
+            }
+            return matches[0]
+        }
+        let stableIndex = try only(rollout.stable)
+        let canaryIndex = try only(rollout.canary)
+        func weight(_ index: Int) -> Int64 { destinations[index]["weight"]?.int ?? absentWeight }
+        for index in destinations.indices where index != stableIndex && index != canaryIndex && weight(index) > 0 {
+            throw RouteSelectionError(
+                description: "\(entryNoun) \(describe(entryIndex)) of \(what) also sends traffic to \(identity(destinations[index]) ?? "another destination")"
+                    + " (weight \(weight(index))); Coalmine splits all of it between \(rollout.stable) and \(rollout.canary), so give the others weight 0")
+        }
+        return WeightedRoute(
+            layout: self, entryIndex: entryIndex, entryName: rollout.route, stableIndex: stableIndex, canaryIndex: canaryIndex,
+            stableWeight: weight(stableIndex), canaryWeight: weight(canaryIndex), stable: rollout.stable, canary: rollout.canary,
+            resourceVersion: object["metadata"]?["resourceVersion"]?.string)
+    }
+}
+
+/// One located route with its two weights, and the guarded patch that changes exactly those.
+struct WeightedRoute: Sendable {
+    let layout: RouteLayout
+    let entryIndex: Int
+    let entryName: String?
+    let stableIndex: Int
+    let canaryIndex: Int
+    let stableWeight: Int64
+    let canaryWeight: Int64
+    let stable: String
+    let canary: String
+    let resourceVersion: String?
+
+    /// The canary's share in percent. Weights Coalmine writes sum to 100; hand-made ones may be relative.
+    var canaryPercent: Int {
+        let total = stableWeight + canaryWeight
+        guard total > 0 else { return 0 }
+        return Int((Double(canaryWeight) * 100 / Double(total)).rounded())
+    }
+
+    /// Tests that the object is still the one read (resourceVersion), that the entry and both destinations are
+    /// where they were, then sets the two weights. Nothing else in the object is touched.
+    func patch(for split: WeightSplit) -> [JSONPatchOperation] {
+        let entry: [JSONPointerStep] = ["spec", .key(layout.entriesKey), .index(entryIndex)]
+        func destination(_ index: Int) -> [JSONPointerStep] { entry + [.key(layout.destinationsKey), .index(index)] }
+        var operations: [JSONPatchOperation] = []
+        if let resourceVersion { operations.append(.test(["metadata", "resourceVersion"], .string(resourceVersion))) }
+        if let entryName { operations.append(.test(entry + ["name"], .string(entryName))) }
+        operations.append(.test(destination(stableIndex) + layout.identityPath, .string(stable)))
+        operations.append(.test(destination(canaryIndex) + layout.identityPath, .string(canary)))
+        operations.append(.add(destination(stableIndex) + ["weight"], .int(Int64(split.stable))))
+        operations.append(.add(destination(canaryIndex) + ["weight"], .int(Int64(split.canary))))
+        return operations
+    }
+}

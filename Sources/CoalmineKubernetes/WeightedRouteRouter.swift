@@ -1,0 +1,45 @@
+import CoalmineCore
+import CoalmineEngine
+import Logging
+
+/// Sets a rollout's weights on a VirtualService or HTTPRoute with a guarded JSON Patch of just those two
+/// fields, re-reading and re-planning when the object changed under it, and reading back what it wrote.
+struct WeightedRouteRouter: Sendable {
+    let client: KubernetesClient
+    let layout: RouteLayout
+    let logger: Logger
+    /// How many times a write is re-planned after a conflict before the effect fails (and the core retries later).
+    var maxAttempts = 5
+
+    func read(_ rollout: RolloutSpec, at path: String) async throws -> WeightedRoute {
+        try layout.locate(in: try await client.get(path), for: rollout)
+    }
+
+    func apply(_ split: WeightSplit, to rollout: RolloutSpec, at path: String) async throws -> WeightSplit {
+        var attempt = 0
+        while true {
+            attempt += 1
+            // Always planned from a fresh read: never weights computed on a stale object.
+            let route = try await read(rollout, at: path)
+            do {
+                _ = try await client.patch(path, route.patch(for: split))
+                break
+            } catch let error as KubernetesError where error.isConflict && attempt < maxAttempts {
+                logger.info(
+                    "\(rollout.objectKind) changed while writing weights; reading it again",
+                    metadata: ["rollout": "\(rollout.name)", "run": "\(split.run)", "error": "\(error)"])
+                let base = 100 * (1 << min(attempt, 5))
+                try await Task.sleep(for: .milliseconds(Int.random(in: base / 2...base)))
+            }
+        }
+        let found = try await read(rollout, at: path)
+        guard found.canaryWeight == split.canary, found.stableWeight == split.stable else {
+            throw ReadBackMismatch(intendedCanaryWeight: split.canary, foundCanaryWeight: found.canaryPercent)
+        }
+        return split
+    }
+
+    func canaryWeight(of rollout: RolloutSpec, at path: String) async throws -> Int? {
+        try await read(rollout, at: path).canaryPercent
+    }
+}
