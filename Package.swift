@@ -117,6 +117,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "CoalmineKubernetesTests",
+            dependencies: [
+                "CoalmineCore", "CoalmineEngine", "CoalmineKubernetes", "CoalmineTestSupport",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
             name: "CoalmineChatTests",
             dependencies: [
                 "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineTestSupport",
