@@ -31,6 +31,7 @@ public final class KubernetesAPIDouble: Sendable {
         var failNext: [Int] = []
         var concurrentWrites = 0
         var requests: [Request] = []
+        var clientCertificatesAuthenticate = false
     }
 
     private let state = Mutex(State())
@@ -75,10 +76,13 @@ public final class KubernetesAPIDouble: Sendable {
 
     // MARK: serving
 
-    /// Serves until `body` returns; `body` gets the base URL. With `tls`, serves HTTPS.
+    /// Serves until `body` returns; `body` gets the base URL. With `tls`, serves HTTPS; when `tls` requires
+    /// client certificates, a request that passed the handshake is authenticated by its certificate, as with the
+    /// real server's client-certificate authentication.
     public func run<Value: Sendable>(
         tls: TLSConfiguration? = nil, _ body: @Sendable (String) async throws -> Value
     ) async throws -> Value {
+        state.withLock { $0.clientCertificatesAuthenticate = tls.map { $0.certificateVerification != .none } ?? false }
         let router = Router()
         router.get("/apis/:group/:version/namespaces/:namespace/:plural/:name") { request, context in
             try await self.serve(request, context: context)
@@ -128,9 +132,10 @@ public final class KubernetesAPIDouble: Sendable {
                 let code = state.failNext.removeFirst()
                 return Self.status(code, reason: "InternalError", "injected failure")
             }
-            guard let authorization, authorization.hasPrefix("Bearer "),
-                state.tokens.contains(String(authorization.dropFirst("Bearer ".count)))
-            else {
+            let tokenAccepted =
+                authorization.map { $0.hasPrefix("Bearer ") && state.tokens.contains(String($0.dropFirst("Bearer ".count))) }
+                ?? false
+            guard tokenAccepted || state.clientCertificatesAuthenticate else {
                 return Self.status(401, reason: "Unauthorized", "Unauthorized")
             }
             let served: Bool =
