@@ -71,6 +71,7 @@ let package = Package(
                 "CoalmineEngine",
                 "CoalmineKubernetes",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -84,6 +85,7 @@ let package = Package(
                 "CoalmineEngine",
                 "CoalmineHTTP",
                 "CoalmineJournal",
+                "CoalmineKubernetes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -119,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "CoalmineKubernetesTests",
             dependencies: [
-                "CoalmineCore", "CoalmineEngine", "CoalmineKubernetes", "CoalmineTestSupport",
+                "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineKubernetes", "CoalmineTestSupport",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),

@@ -1,4 +1,5 @@
 import CoalmineEngine
+import ServiceLifecycle
 import Hummingbird
 import Logging
 import Prometheus
@@ -26,12 +27,15 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     let clock = RolloutClock(engine: runtime.engine, logger: logger)
     let drift = DriftWatcher(
         engine: runtime.engine, router: runtime.router, interval: runtime.config.kubernetes.resyncEvery, logger: logger)
+    var services: [any Service] = [runtime.httpClient]
+    if let kubernetes = runtime.kubernetes { services.append(KubernetesClientService(client: kubernetes)) }
+    services += [effects, clock, drift]
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(runtime.config.server.listenHost, port: runtime.config.server.listenPort),
             serverName: "coalmine"),
-        // Shut down in reverse: the clock and effects stop before the HTTP client they use.
-        services: [runtime.httpClient, effects, clock, drift],
+        // Shut down in reverse: the clock, drift and effects stop before the clients they use.
+        services: services,
         logger: logger)
 }

@@ -1,6 +1,7 @@
 import CoalmineCore
 import CoalmineEngine
 import CoalmineJournal
+import CoalmineKubernetes
 import Logging
 import Metrics
 import Prometheus
@@ -16,6 +17,8 @@ public struct CoalmineRuntime: Sendable {
     public let links: ActionLinks
     /// Shared by the chat notifiers; shut down with the application.
     public let httpClient: HTTPClientService
+    /// The cluster's API client in kubeconfig and in-cluster modes; shut down with the application.
+    public let kubernetes: KubernetesClient?
     public let registry: PrometheusCollectorRegistry
     public let clock: @Sendable () -> Timestamp
     /// Secret files created by this start, to be announced once.
@@ -51,7 +54,8 @@ public struct CoalmineRuntime: Sendable {
         let engine = try await RolloutEngine(
             config: config, store: journal, clock: clock, metricsFactory: PrometheusMetricsFactory(registry: registry),
             logger: logger)
-        let trafficRouter = router ?? DryRunRouter(logger: logger)
+        let cluster = try router == nil ? ClusterConnection.make(config.kubernetes, logger: logger) : nil
+        let trafficRouter = router ?? cluster?.router ?? DryRunRouter(logger: logger)
         let httpClient = HTTPClientService()
         let channels: [any Notifier]
         do {
@@ -59,11 +63,12 @@ public struct CoalmineRuntime: Sendable {
                 ?? config.notifiers.map { try NotifierFactory.make($0, client: httpClient.client, logger: logger) }
         } catch {
             try await httpClient.client.shutdown()
+            try await cluster?.client.shutdown()
             throw error
         }
         return CoalmineRuntime(
             config: config, engine: engine, store: journal, router: trafficRouter, notifiers: channels,
-            credentials: credentials, links: links, httpClient: httpClient, registry: registry, clock: clock,
-            createdSecrets: created)
+            credentials: credentials, links: links, httpClient: httpClient, kubernetes: cluster?.client, registry: registry,
+            clock: clock, createdSecrets: created)
     }
 }

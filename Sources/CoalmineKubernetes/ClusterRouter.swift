@@ -23,4 +23,9 @@ public struct ClusterRouter: TrafficRouter {
     public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
         try await router(for: rollout).canaryWeight(of: rollout)
     }
+
+    /// Read-only: finds the rollout's object and route and reports their weights (`check-config`).
+    public func inspect(_ rollout: RolloutSpec) async throws -> RouteInspection {
+        rollout.router == .istio ? try await istio.inspect(rollout) : try await gatewayAPI.inspect(rollout)
+    }
 }

@@ -19,6 +19,10 @@ public struct GatewayAPIRouter: TrafficRouter {
         try await router.canaryWeight(of: rollout, at: Self.path(rollout))
     }
 
+    public func inspect(_ rollout: RolloutSpec) async throws -> RouteInspection {
+        try await router.inspect(rollout, at: Self.path(rollout))
+    }
+
     public static func path(_ rollout: RolloutSpec) -> String {
         "/apis/gateway.networking.k8s.io/v1/namespaces/\(rollout.namespace)/httproutes/\(rollout.object)"
     }

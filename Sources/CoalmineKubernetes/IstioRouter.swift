@@ -24,6 +24,10 @@ public final class IstioRouter: TrafficRouter {
         try await withVersionFallback(rollout) { try await router.canaryWeight(of: rollout, at: $0) }
     }
 
+    public func inspect(_ rollout: RolloutSpec) async throws -> RouteInspection {
+        try await withVersionFallback(rollout) { try await router.inspect(rollout, at: $0) }
+    }
+
     /// The API path of the rollout's VirtualService in `version`.
     public static func path(version: String, _ rollout: RolloutSpec) -> String {
         "/apis/networking.istio.io/\(version)/namespaces/\(rollout.namespace)/virtualservices/\(rollout.object)"

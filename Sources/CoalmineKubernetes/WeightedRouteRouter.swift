@@ -39,7 +39,27 @@ struct WeightedRouteRouter: Sendable {
         return split
     }
 
+    func inspect(_ rollout: RolloutSpec, at path: String) async throws -> RouteInspection {
+        let route = try await read(rollout, at: path)
+        return RouteInspection(
+            path: path, entryIndex: route.entryIndex, entryNoun: layout.entryNoun, stableWeight: route.stableWeight,
+            canaryWeight: route.canaryWeight)
+    }
+
     func canaryWeight(of rollout: RolloutSpec, at path: String) async throws -> Int? {
         try await read(rollout, at: path).canaryPercent
+    }
+}
+
+/// What a read-only check found for a rollout: which entry of which object, and its weights now.
+public struct RouteInspection: Sendable, CustomStringConvertible {
+    public var path: String
+    public var entryIndex: Int
+    public var entryNoun: String
+    public var stableWeight: Int64
+    public var canaryWeight: Int64
+
+    public var description: String {
+        "\(path): \(entryNoun) \(entryIndex) holds both versions, weights stable \(stableWeight) / canary \(canaryWeight)"
     }
 }

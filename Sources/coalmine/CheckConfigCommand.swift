@@ -1,6 +1,7 @@
 import CoalmineCore
 import ArgumentParser
 import CoalmineEngine
+import CoalmineKubernetes
 
 struct CheckConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,5 +27,30 @@ struct CheckConfigCommand: AsyncParsableCommand {
             for problem in error.problems { print("  \(problem)") }
             throw ExitCode(1)
         }
+        try await checkCluster(try ConfigLoader.load(path: path))
+    }
+
+    /// In a cluster mode, reads (never writes) each rollout's object and reports what it found.
+    private func checkCluster(_ config: CoalmineConfig) async throws {
+        let logger = makeLogger("coalmine")
+        let connection: ClusterConnection?
+        do {
+            connection = try ClusterConnection.make(config.kubernetes, logger: logger)
+        } catch {
+            print("kubernetes (\(config.kubernetes.mode.rawValue)): \(error)")
+            throw ExitCode(1)
+        }
+        guard let connection else { return }
+        var failed = false
+        for rollout in config.rollouts {
+            do {
+                print("  cluster: rollout \(rollout.name): \(try await connection.router.inspect(rollout))")
+            } catch {
+                failed = true
+                print("  cluster: rollout \(rollout.name): \(error)")
+            }
+        }
+        try await connection.client.shutdown()
+        if failed { throw ExitCode(1) }
     }
 }
