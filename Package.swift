@@ -123,6 +123,7 @@ let package = Package(
             dependencies: [
                 "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineKubernetes", "CoalmineTestSupport",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(

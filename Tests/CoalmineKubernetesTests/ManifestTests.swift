@@ -1,0 +1,82 @@
+import CoalmineCore
+import CoalmineEngine
+import CoalmineKubernetes
+import Foundation
+import Testing
+import Yams
+
+/// The manifests in deploy/ are what users apply: valid YAML with the fields the API expects, and RBAC that grants
+/// nothing beyond reading and patching weights.
+@Suite struct ManifestTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static func documents(in folder: String) throws -> [[String: Any]] {
+        let directory = "\(root)/deploy/\(folder)"
+        return try FileManager.default.contentsOfDirectory(atPath: directory).sorted().filter { $0.hasSuffix(".yaml") }
+            .flatMap { name in
+                try Yams.load_all(yaml: String(contentsOfFile: "\(directory)/\(name)", encoding: .utf8)).compactMap {
+                    $0 as? [String: Any]
+                }
+            }
+    }
+
+    static func all() throws -> [[String: Any]] {
+        try documents(in: "kubernetes") + documents(in: "istio")
+    }
+
+    @Test func everyManifestHasTheFieldsTheAPIExpects() throws {
+        let manifests = try Self.all()
+        let kinds = Set(manifests.compactMap { $0["kind"] as? String })
+        #expect(
+            kinds == [
+                "Namespace", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
+                "Deployment", "PersistentVolumeClaim", "Service", "DestinationRule", "VirtualService",
+            ])
+        for manifest in manifests {
+            let kind = manifest["kind"] as? String ?? "?"
+            #expect((manifest["apiVersion"] as? String)?.isEmpty == false, "\(kind) has an apiVersion")
+            #expect(((manifest["metadata"] as? [String: Any])?["name"] as? String)?.isEmpty == false, "\(kind) has a name")
+        }
+    }
+
+    @Test func rbacGrantsOnlyReadingAndPatchingRoutes() throws {
+        let rules = try Self.all().filter { ["Role", "ClusterRole"].contains($0["kind"] as? String) }
+            .flatMap { $0["rules"] as? [[String: Any]] ?? [] }
+        #expect(!rules.isEmpty)
+        for rule in rules {
+            #expect(Set(rule["verbs"] as? [String] ?? []).isSubset(of: ["get", "list", "watch", "patch"]))
+            #expect(Set(rule["resources"] as? [String] ?? []).isSubset(of: ["virtualservices", "httproutes"]))
+            #expect(Set(rule["apiGroups"] as? [String] ?? []).isSubset(of: ["networking.istio.io", "gateway.networking.k8s.io"]))
+        }
+    }
+
+    @Test func theDeploymentRunsLockedDownWithHealthProbes() throws {
+        let deployment = try #require(try Self.all().first { $0["kind"] as? String == "Deployment" })
+        let pod = ((deployment["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any] ?? [:]
+        let podSecurity = pod["securityContext"] as? [String: Any] ?? [:]
+        #expect(podSecurity["runAsNonRoot"] as? Bool == true)
+        #expect((podSecurity["seccompProfile"] as? [String: Any])?["type"] as? String == "RuntimeDefault")
+        let container = (pod["containers"] as? [[String: Any]])?.first ?? [:]
+        let security = container["securityContext"] as? [String: Any] ?? [:]
+        #expect(security["readOnlyRootFilesystem"] as? Bool == true)
+        #expect(security["allowPrivilegeEscalation"] as? Bool == false)
+        #expect((security["capabilities"] as? [String: Any])?["drop"] as? [String] == ["ALL"])
+        #expect(((container["livenessProbe"] as? [String: Any])?["httpGet"] as? [String: Any])?["path"] as? String == "/healthz")
+        #expect(((container["readinessProbe"] as? [String: Any])?["httpGet"] as? [String: Any])?["path"] as? String == "/readyz")
+        #expect(container["resources"] != nil)
+    }
+
+    @Test func theConfigMapHoldsAValidConfigAndTheExampleRouteFitsTheExampleRollout() throws {
+        let configMap = try #require(try Self.all().first { $0["kind"] as? String == "ConfigMap" })
+        let text = try #require((configMap["data"] as? [String: Any])?["coalmine.yaml"] as? String)
+        let config = try ConfigLoader.parse(text)
+        #expect(config.kubernetes.mode == .inCluster)
+        let shipped = try ConfigLoader.load(path: "\(Self.root)/config/coalmine.yaml")
+        let virtualService = try #require(try Self.all().first { $0["kind"] as? String == "VirtualService" })
+        let json = try JSONDecoder().decode(JSONValue.self, from: JSONSerialization.data(withJSONObject: virtualService))
+        for rollout in [config.rollouts[0], shipped.rollouts[0]] {
+            #expect(try RouteLayout.istio.locateForTesting(in: json, for: rollout) == 0)
+        }
+    }
+}
