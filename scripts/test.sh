@@ -11,6 +11,7 @@ missing=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)   # GRDB builds against it
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)               # the tamper test edits the journal
 command -v curl >/dev/null 2>&1 || missing+=(curl)                     # the walkthrough posts alerts
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)               # TLS tests make a throwaway CA
 command -v python3 >/dev/null 2>&1 || missing+=(python3)               # the walkthrough picks a free port
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)             # a real browser clicks the signed link
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
