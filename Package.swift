@@ -116,6 +116,7 @@ let package = Package(
                 "CoalmineCore", "CoalmineJournal", "CoalmineEngine", "CoalmineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(

@@ -12,6 +12,8 @@ dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)   # GRDB bui
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)               # the tamper test edits the journal
 command -v curl >/dev/null 2>&1 || missing+=(curl)                     # the walkthrough posts alerts
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)               # TLS tests make a throwaway CA
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)           # rule tests, and the end-to-end run
+command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)               # the walkthrough picks a free port
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)             # a real browser clicks the signed link
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
@@ -22,6 +24,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 command -v swift >/dev/null 2>&1 || { echo "swift 6 is needed on PATH (https://swift.org/install)"; exit 1; }
+
+echo "== Prometheus rules and Alertmanager config"
+promtool check rules deploy/prometheus/coalmine-rules.yaml
+promtool test rules deploy/prometheus/tests/*.yaml
+amtool check-config deploy/alertmanager/alertmanager.yml
 
 echo "== building"
 swift build --build-tests

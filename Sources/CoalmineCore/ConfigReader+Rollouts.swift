@@ -58,11 +58,16 @@ extension ConfigReader {
             }
         }
         let policy = readPolicy(&fields, base: defaults)
+        let signals = readSignals(
+            &fields,
+            defaults: MetricsSelector(
+                service: name ?? "", stableVersion: target?.stable ?? "", canaryVersion: target?.canary ?? ""))
         finish(fields)
         guard let name, let namespace, let target else { return nil }
         return RolloutSpec(
             name: name, namespace: namespace, router: target.router, object: target.object, route: target.route,
-            stable: target.stable, canary: target.canary, alerts: alerts, notify: notify, policy: policy
+            stable: target.stable, canary: target.canary, alerts: alerts, notify: notify, policy: policy,
+            signals: signals
         )
     }
 

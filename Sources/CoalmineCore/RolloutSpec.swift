@@ -23,12 +23,16 @@ public struct RolloutSpec: Equatable, Sendable {
     /// Names of entries in `notifiers:`.
     public var notify: [String]
     public var policy: RolloutPolicy
+    /// The metrics and gates Coalmine writes Prometheus rules for (`coalmine rules`).
+    public var signals: RolloutSignals
 
     public init(
         name: String, namespace: String, router: Router = .istio, object: String, route: String? = nil,
         stable: String, canary: String, alerts: AlertMatching = AlertMatching(), notify: [String] = [],
-        policy: RolloutPolicy = RolloutPolicy()
+        policy: RolloutPolicy = RolloutPolicy(), signals: RolloutSignals? = nil
     ) {
+        self.signals =
+            signals ?? RolloutSignals(metrics: MetricsSelector(service: name, stableVersion: stable, canaryVersion: canary))
         self.name = name
         self.namespace = namespace
         self.router = router
