@@ -135,6 +135,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The whole loop on real Prometheus and Alertmanager; runs when COALMINE_E2E=1 (scripts/test.sh sets it).
+        .testTarget(
+            name: "CoalmineEndToEndTests",
+            dependencies: [
+                "CoalmineCore", "CoalmineKubernetes", "CoalmineTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["workload.py"]
+        ),
         .testTarget(
             name: "CoalmineHTTPTests",
             dependencies: [

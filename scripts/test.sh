@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Coalmine test. Installs what the tests need when it is missing (Debian packages; run as root or
-# with sudo), builds once, runs the Swift test suites, then walks the README's loop on the built binary.
-# Exits non-zero on any failure.
+# with sudo), checks the Prometheus rules with promtool, builds once, runs the Swift test suites (the end-to-end
+# one starts Prometheus, Alertmanager, a workload and the built binary on 127.0.0.1 and stops them), then walks
+# the README's loop on the built binary. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +34,8 @@ amtool check-config deploy/alertmanager/alertmanager.yml
 echo "== building"
 swift build --build-tests
 
-echo "== swift test"
-swift test --skip-build
+echo "== swift test (with the end-to-end run on real Prometheus and Alertmanager)"
+COALMINE_E2E=1 swift test --skip-build
 
 echo "== walkthrough on the built binary"
 scripts/walkthrough-test.sh .build/debug/coalmine

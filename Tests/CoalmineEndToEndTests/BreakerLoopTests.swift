@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import CoalmineKubernetes
+import CoalmineTestSupport
+import Foundation
+import NIOCore
+import Testing
+
+/// The whole loop on real parts: the workload's errors rise, Prometheus 2.42 evaluates the rules Coalmine
+/// generated, Alertmanager 0.25 delivers, Coalmine (the built binary) freezes the canary and pages the chat
+/// capture server, a human clicks the link, and the VirtualService on the Kubernetes API double goes back to
+/// the stable version. Enabled by COALMINE_E2E=1, which scripts/test.sh sets after installing Prometheus and
+/// Alertmanager.
+@Suite struct BreakerLoopTests {
+    static let enabled = ProcessInfo.processInfo.environment["COALMINE_E2E"] == "1"
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static let virtualService = """
+        {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+         "metadata": {"name": "tf-model-route", "namespace": "ml"},
+         "spec": {"hosts": ["tf-model-service"], "http": [{"name": "primary", "route": [
+           {"destination": {"host": "tf-model-service", "subset": "v1"}, "weight": 100},
+           {"destination": {"host": "tf-model-service", "subset": "v2"}, "weight": 0}],
+           "retries": {"attempts": 3}}]}}
+        """
+
+    @Test(.enabled(if: enabled), .timeLimit(.minutes(5)))
+    func errorsRiseTheBreakerTripsAHumanRollsBackAndAHealthyRunPromotes() async throws {
+        let workspace = try TestWorkspace()
+        let double = KubernetesAPIDouble()
+        try double.put("virtualservices", namespace: "ml", name: "tf-model-route", json: Self.virtualService)
+        let capture = ChatCaptureServer()
+        try await double.run { kubernetes in
+            try await capture.run { chat in
+                let world = try World(directory: workspace.directory, kubernetes: kubernetes, chat: chat)
+                defer { world.stop() }
+                do {
+                    try await world.start()
+                    try await Self.scenario(world, double: double, capture: capture)
+                } catch {
+                    Issue.record("\(error)\n\(world.logs)")
+                }
+            }
+        }
+    }
+
+    static func scenario(_ world: World, double: KubernetesAPIDouble, capture: ChatCaptureServer) async throws {
+        @Sendable func weights() -> [Int64?] {
+            let route = double.object("virtualservices", namespace: "ml", name: "tf-model-route")?["spec"]?["http"]?[0]?["route"]
+            return [route?[0]?["weight"]?.int, route?[1]?["weight"]?.int]
+        }
+        @Sendable func pages() -> [ChatCaptureServer.Captured] {
+            capture.captured("slack").filter { ($0.json["text"] as? String)?.contains("circuit breaker tripped") == true }
+        }
+
+        // 1. Start: 95/5, then the bake moves it to 90/10.
+        try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start")
+        try await eventually("the VirtualService at 95/5") { weights() == [95, 5] }
+        try await eventually("the bake moving it to 90/10", within: .seconds(20)) { weights() == [90, 10] }
+
+        // 2. The canary fails 5 % of requests: Prometheus fires, Alertmanager delivers, Coalmine waits for a human.
+        try await world.workload("ratio=0.05")
+        try await eventually("the breaker putting the rollout in front of a human", within: .seconds(90)) {
+            try await world.rollout()["state"] as? String == "awaiting-human"
+        }
+        #expect(try await world.rollout()["reason"] as? String == "breaker")
+        #expect(weights() == [90, 10])
+        try await Task.sleep(for: .seconds(16))
+        #expect(weights() == [90, 10], "frozen while a whole bake time passes")
+        #expect(try await world.rollout()["state"] as? String == "awaiting-human")
+        try await eventually("the page reaching chat") { pages().count == 1 }
+        let page = try #require(pages().first)
+        let buttons = (page.json["blocks"] as? [[String: Any]])?.last?["elements"] as? [[String: Any]] ?? []
+        let titles = buttons.compactMap { ($0["text"] as? [String: Any])?["text"] as? String }
+        #expect(titles == ["Roll back", "Resume", "Status"])
+        let rollback = try #require(buttons.first?["url"] as? String)
+
+        // 5. Alertmanager re-sent the group meanwhile; none of it made a second transition or message.
+        #expect(try await world.webhookDeliveries() >= 2, "Alertmanager repeated its notification")
+        #expect(pages().count == 1)
+        #expect(try await world.transitions(to: "awaiting-human", run: 1) == 1)
+
+        // 3. Opening the link changes nothing; confirming it rolls back.
+        let preview = try await world.request(.GET, rollback)
+        #expect(preview.status == 200)
+        #expect(try await world.rollout()["state"] as? String == "awaiting-human")
+        let confirm = try await world.request(.POST, rollback)
+        #expect(confirm.status == 200)
+        try await eventually("the rollback read back") { try await world.rollout()["state"] as? String == "rolled-back" }
+        #expect(weights() == [100, 0])
+        try await eventually("the rolled-back message") {
+            capture.captured("slack").contains { ($0.json["text"] as? String)?.contains("rolled back") == true }
+        }
+
+        // 4. A second, healthy run: 0.5 % errors never trip; a gate pauses and its resolution resumes; it promotes.
+        try await world.workload("ratio=0.005")
+        try await eventually("the breaker resolving", within: .seconds(60)) {
+            (try await world.rollout()["firingAlerts"] as? [Any])?.isEmpty == true
+        }
+        try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start")
+        try await eventually("run 2 at 95/5") { weights() == [95, 5] }
+        try await world.workload("gate=1")
+        try await eventually("the gate pausing run 2", within: .seconds(60)) {
+            try await world.rollout()["state"] as? String == "paused"
+        }
+        let pausedAt = weights()
+        try await world.workload("gate=0")
+        try await eventually("the gate's resolution resuming run 2", within: .seconds(60)) {
+            try await world.rollout()["state"] as? String == "observing"
+        }
+        #expect(weights() == pausedAt, "nothing moved while paused")
+        try await eventually("run 2 promoted", within: .seconds(90)) {
+            try await world.rollout()["state"] as? String == "promoted"
+        }
+        #expect(weights() == [0, 100])
+        #expect(try await world.transitions(to: "awaiting-human", run: 2) == 0, "0.5 % never tripped the breaker")
+        #expect(pages().count == 1)
+    }
+}
+
+/// Polls `check` until it holds, or fails naming `what`.
+func eventually(
+    _ what: String, within limit: Duration = .seconds(30), _ check: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if (try? await check()) == true { return }
+        try await Task.sleep(for: .milliseconds(250))
+    }
+    struct Timeout: Error, CustomStringConvertible {
+        var description: String
+    }
+    throw Timeout(description: "timed out waiting for \(what)")
+}
