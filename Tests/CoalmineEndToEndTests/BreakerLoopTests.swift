@@ -56,7 +56,7 @@ import Testing
         // 1. Start: 95/5, then the bake moves it to 90/10.
         try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start")
         try await eventually("the VirtualService at 95/5") { weights() == [95, 5] }
-        try await eventually("the bake moving it to 90/10", within: .seconds(20)) { weights() == [90, 10] }
+        try await eventually("the bake moving it to 90/10", within: .seconds(30)) { weights() == [90, 10] }
 
         // 2. The canary fails 5 % of requests: Prometheus fires, Alertmanager delivers, Coalmine waits for a human.
         try await world.workload("ratio=0.05")
@@ -65,7 +65,7 @@ import Testing
         }
         #expect(try await world.rollout()["reason"] as? String == "breaker")
         #expect(weights() == [90, 10])
-        try await Task.sleep(for: .seconds(16))
+        try await Task.sleep(for: .seconds(21))
         #expect(weights() == [90, 10], "frozen while a whole bake time passes")
         #expect(try await world.rollout()["state"] as? String == "awaiting-human")
         try await eventually("the page reaching chat") { pages().count == 1 }
@@ -109,7 +109,7 @@ import Testing
             try await world.rollout()["state"] as? String == "observing"
         }
         #expect(weights() == pausedAt, "nothing moved while paused")
-        try await eventually("run 2 promoted", within: .seconds(90)) {
+        try await eventually("run 2 promoted", within: .seconds(120)) {
             try await world.rollout()["state"] as? String == "promoted"
         }
         #expect(weights() == [0, 100])

@@ -48,7 +48,7 @@ final class World: Sendable {
             defaults:
               # The breaker (rate window 3s + for 4s + Alertmanager's 1s group_wait) trips well within a bake.
               steps: [5, 10, 50, 100]
-              bake: 15s
+              bake: 20s
               breaker: { errorRatio: 0.01, window: 4s }
             rollouts:
               - name: tf-model-service

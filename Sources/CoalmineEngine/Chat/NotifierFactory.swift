@@ -13,7 +13,10 @@ public enum NotifierFactory {
         _ settings: NotifierSettings, client: HTTPClient, logger: Logger,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> any Notifier {
-        if settings.kind == .log { return LogNotifier(name: settings.name, logger: logger) }
+        let secret = try settings.secretFile.map(SecretFile.read(at:))
+        guard let format = format(of: settings.kind, secret: secret) else {
+            return LogNotifier(name: settings.name, logger: logger)
+        }
         let url: String
         switch settings.url {
         case .file(let path)?:
@@ -26,21 +29,22 @@ public enum NotifierFactory {
         case nil:
             throw Failure(description: "notifier \(settings.name): no webhook URL configured")
         }
-        let secret = try settings.secretFile.map(SecretFile.read(at:))
-        let format: any ChatFormat
-        switch settings.kind {
-        case .log: fatalError("handled above")
-        case .slack: format = SlackFormat()
-        case .msteams: format = TeamsFormat()
-        case .feishu, .lark:
-            format = FeishuFormat(secret: secret, secondsSinceEpoch: { Int64(Date().timeIntervalSince1970) })
-        case .dingtalk:
-            format = DingTalkFormat(secret: secret, millisecondsSinceEpoch: { Int64(Date().timeIntervalSince1970 * 1000) })
-        case .wecom: format = WeComFormat()
-        case .discord: format = DiscordFormat()
-        case .googlechat: format = GoogleChatFormat()
-        case .webhook: format = WebhookFormat(secret: secret)
-        }
         return ChatNotifier(name: settings.name, url: url, format: format, poster: ChatPoster(client: client))
+    }
+
+    /// The chat format of `kind`; nil for `log`, which prints instead of posting.
+    static func format(of kind: NotifierSettings.Kind, secret: String?) -> (any ChatFormat)? {
+        switch kind {
+        case .log: nil
+        case .slack: SlackFormat()
+        case .msteams: TeamsFormat()
+        case .feishu, .lark: FeishuFormat(secret: secret, secondsSinceEpoch: { Int64(Date().timeIntervalSince1970) })
+        case .dingtalk:
+            DingTalkFormat(secret: secret, millisecondsSinceEpoch: { Int64(Date().timeIntervalSince1970 * 1000) })
+        case .wecom: WeComFormat()
+        case .discord: DiscordFormat()
+        case .googlechat: GoogleChatFormat()
+        case .webhook: WebhookFormat(secret: secret)
+        }
     }
 }
