@@ -53,6 +53,15 @@ import Testing
             capture.captured("slack").filter { ($0.json["text"] as? String)?.contains("circuit breaker tripped") == true }
         }
 
+        // The operator's checks before a rollout: the route is found read-only, and the chat channel answers.
+        let check = try await world.cli(["check-config"])
+        #expect(check.status == 0)
+        #expect(check.output.contains("cluster: rollout tf-model-service: /apis/networking.istio.io/v1/namespaces/ml/virtualservices/tf-model-route: http route 0 holds both versions, weights stable 100 / canary 0"))
+        #expect(double.requests.allSatisfy { $0.method == "GET" }, "check-config never writes")
+        let notifyTest = try await world.cli(["notify-test", "chat"])
+        #expect(notifyTest.status == 0)
+        #expect(capture.captured("slack").contains { ($0.json["text"] as? String)?.contains("canary run 0 started") == true })
+
         // 1. Start: 95/5, then the bake moves it to 90/10.
         try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start")
         try await eventually("the VirtualService at 95/5") { weights() == [95, 5] }

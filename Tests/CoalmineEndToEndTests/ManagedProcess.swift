@@ -24,6 +24,7 @@ final class ManagedProcess {
     }
 
     var isRunning: Bool { process.isRunning }
+    var exitStatus: Int32 { process.terminationStatus }
 
     /// SIGTERM, then SIGKILL if it is still running after 10 seconds: a child can inherit an ignored SIGTERM
     /// from a test process whose service group handles that signal itself.

@@ -141,6 +141,14 @@ final class World: Sendable {
         }
     }
 
+    /// Runs the built binary with `arguments` and the test config; returns its exit status and output.
+    func cli(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = try ManagedProcess(
+            "cli-\(arguments[0])", binary, arguments + ["--config", "\(directory)/coalmine.yaml"], logDirectory: directory)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        return (process.exitStatus, (try? String(contentsOfFile: process.logPath, encoding: .utf8)) ?? "")
+    }
+
     func stop() {
         for process in processes.reversed() { process.stop() }
     }
