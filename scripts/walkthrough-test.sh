@@ -50,6 +50,7 @@ check "serve generated its secrets with mode 0600" \
     bash -c "[ \"\$(stat -c %a '$work/data/webhook-token' '$work/data/api-token' '$work/data/action-key' | sort -u)\" = 600 ]"
 check "serve printed where the secrets are" grep -q "generated secret $work/data/api-token" "$work/serve.log"
 check "notify-test reaches the console notifier" bash -c "cli notify-test console | grep -q 'delivered a test message through console (log)'"
+check "and the message says it is a test" bash -c "cli notify-test console | grep -q 'test message: Coalmine can reach this channel'"
 check "start a rollout" cli start tf-model-service --canary-version 2.13.0-gpu --stable-version 2.12.0
 check "the canary gets 5 %" wait_for "observing 95 5"
 check "the breaker alert is answered 200" bash -c "[ \"\$(post breaker-firing.json)\" = 200 ]"

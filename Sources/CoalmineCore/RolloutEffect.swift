@@ -34,6 +34,8 @@ public struct RolloutNotice: Codable, Equatable, Sendable {
         case rollbackStuck = "rollback-stuck"
         case driftCorrected = "drift-corrected"
         case promoted
+        /// Sent by `coalmine notify-test`, never by a rollout.
+        case test
     }
 
     public var kind: Kind

@@ -27,7 +27,7 @@ public struct NoticeMessage: Sendable {
         case .reminder: notice.reason == .breaker ? .critical : .warning
         case .paused, .approvalNeeded, .driftCorrected: .warning
         case .rolledBack, .promoted, .resumed, .breakerCleared: .good
-        case .started, .stepAdvanced: .info
+        case .started, .stepAdvanced, .test: .info
         }
     }
 

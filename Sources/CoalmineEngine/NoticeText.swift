@@ -19,6 +19,7 @@ public enum NoticeText {
         case .rollbackStuck: "rollback stuck: the router keeps failing"
         case .driftCorrected: "weights changed outside Coalmine; restored"
         case .promoted: "promoted: all traffic is on the canary version"
+        case .test: "test message: Coalmine can reach this channel"
         }
     }
 

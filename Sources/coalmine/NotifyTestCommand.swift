@@ -23,7 +23,7 @@ struct NotifyTestCommand: AsyncParsableCommand {
         let now = Timestamp.now()
         // A test message offers no action links: nothing a click on it could change.
         let notice = RolloutNotice(
-            kind: .started, run: 0, phase: .idle, reason: nil, stateVersion: -1, canaryWeightBefore: 0,
+            kind: .test, run: 0, phase: .idle, reason: nil, stateVersion: -1, canaryWeightBefore: 0,
             canaryWeightAfter: 0, actor: "coalmine notify-test", alert: nil, allowedActions: [], since: now,
             autoRollbackAt: nil, canaryVersion: nil, stableVersion: nil,
             detail: "This is a test message from `coalmine notify-test \(name)`; nothing happened to the rollout.")

@@ -60,7 +60,7 @@ import Testing
         #expect(double.requests.allSatisfy { $0.method == "GET" }, "check-config never writes")
         let notifyTest = try await world.cli(["notify-test", "chat"])
         #expect(notifyTest.status == 0)
-        #expect(capture.captured("slack").contains { ($0.json["text"] as? String)?.contains("canary run 0 started") == true })
+        #expect(capture.captured("slack").contains { ($0.json["text"] as? String)?.contains("test message: Coalmine can reach this channel") == true })
 
         // 1. Start: 95/5, then the bake moves it to 90/10.
         try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start")
