@@ -80,9 +80,6 @@ extension Timestamp {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
             + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(milliseconds, 3))Z"
     }
-
-    /// Go's zero time and anything else before 1970 stands for "no time": Alertmanager's `endsAt` of a firing alert.
-    public var isBeforeUnixEpoch: Bool { millisecondsSinceEpoch < 0 }
 }
 
 /// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil algorithms).

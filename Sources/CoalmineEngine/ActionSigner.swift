@@ -29,8 +29,6 @@ public struct ActionSigner: Sendable {
         all = keys
     }
 
-    public var currentKeyID: String { current.id }
-
     public func sign(_ claims: ActionClaims) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -75,7 +75,7 @@ public struct EffectRunner: Service {
         var items = items
         // Only the newest weight change of a rollout matters: older ones still queued would move traffic
         // somewhere the rollout has already left.
-        if items[0].lane.hasPrefix("router:"), items.count > 1 {
+        if EffectLane.isRouter(items[0].lane), items.count > 1 {
             for stale in items.dropLast() { await settle(stale, as: .superseded) }
             items = [items[items.count - 1]]
         }

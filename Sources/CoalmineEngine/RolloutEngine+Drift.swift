@@ -6,7 +6,7 @@ extension RolloutEngine {
     /// version and the weight Coalmine intends. A weight change still in the outbox is not drift, so rollouts
     /// with one pending are left out.
     public func driftCandidates() async throws -> [(rollout: RolloutSpec, version: Int, run: Int)] {
-        let busy = Set(try await store.pendingEffects().filter { $0.lane.hasPrefix("router:") }.map(\.rollout))
+        let busy = Set(try await store.pendingEffects().filter { EffectLane.isRouter($0.lane) }.map(\.rollout))
         return config.rollouts.compactMap { spec in
             guard let state = memory.states[spec.name], state.phase.isActive, !busy.contains(spec.name) else { return nil }
             return (spec, state.version, state.run)

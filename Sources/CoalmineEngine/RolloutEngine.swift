@@ -223,13 +223,13 @@ public actor RolloutEngine {
             case .setWeights:
                 unit.effects.append(
                     NewEffect(
-                        rollout: spec.name, run: new.run, lane: "router:\(spec.name)",
+                        rollout: spec.name, run: new.run, lane: EffectLane.router(spec.name),
                         payload: encode(OutboxEffect(effect: effect, notifier: nil))))
             case .notify:
                 for notifier in spec.notify {
                     unit.effects.append(
                         NewEffect(
-                            rollout: spec.name, run: new.run, lane: "notifier:\(notifier)",
+                            rollout: spec.name, run: new.run, lane: EffectLane.notifier(notifier),
                             payload: encode(OutboxEffect(effect: effect, notifier: notifier))))
                 }
             }

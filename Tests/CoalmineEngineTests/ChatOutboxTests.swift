@@ -16,10 +16,7 @@ import Testing
             try await HTTPClient.withHTTPClient { client in
                 let slack = ChatNotifier(
                     name: "console", url: "\(base)/slack", format: SlackFormat(), poster: ChatPoster(client: client))
-                let runner = EffectRunner(
-                    engine: fixture.engine, store: fixture.journal, router: fixture.router, notifiers: [slack],
-                    links: fixture.links, clock: fixture.clock.reading)
-                try await body(fixture, runner, capture)
+                try await body(fixture, fixture.runner(notifiers: [slack]), capture)
             }
         }
     }

@@ -30,10 +30,13 @@ struct EngineFixture {
             config: config, store: try SQLiteJournal(path: workspace.journalPath), clock: clock.reading)
     }
 
-    var runner: EffectRunner {
+    var runner: EffectRunner { runner() }
+
+    /// A runner on this engine's outbox; by default through the dry-run router and the recording notifier.
+    func runner(router: (any TrafficRouter)? = nil, notifiers: [any Notifier]? = nil) -> EffectRunner {
         EffectRunner(
-            engine: engine, store: journal, router: router, notifiers: [notifier], links: links, clock: clock.reading,
-            logger: Logger(label: "test.effects"))
+            engine: engine, store: journal, router: router ?? self.router, notifiers: notifiers ?? [notifier], links: links,
+            clock: clock.reading, logger: Logger(label: "test.effects"))
     }
 
     func view() async throws -> RolloutView {

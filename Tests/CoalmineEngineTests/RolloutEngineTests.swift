@@ -129,9 +129,7 @@ import Testing
     @Test func aRollbackTheRouterCannotApplyIsRetriedAnnouncedAndCompletedLater() async throws {
         let fixture = try await EngineFixture()
         let router = FlakyRouter()
-        let runner = EffectRunner(
-            engine: fixture.engine, store: fixture.journal, router: router, notifiers: [fixture.notifier],
-            links: fixture.links, clock: fixture.clock.reading)
+        let runner = fixture.runner(router: router)
         try await fixture.command(.start)
         await runner.runDueEffects()
         router.fail(times: 3)

@@ -40,7 +40,7 @@ import Testing
 
     /// Starts the rollout, trips the breaker, and returns the page with its links.
     func trippedBreaker(_ client: some TestClientProtocol, _ fixture: AppFixture) async throws -> NoticeMessage {
-        try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+        try await fixture.startRollout(client)
         try await client.execute(
             uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth,
             body: try AppFixture.example("breaker-firing.json"))
@@ -136,7 +136,7 @@ import Testing
                 uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth,
                 body: try AppFixture.example("breaker-resolved.json"))
             _ = try await message(.rolledBack, from: fixture)
-            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            try await fixture.startRollout(client)
             let response = try await client.execute(uri: path(page.links[0].url), method: .post)
             #expect(response.status == .conflict)
             #expect(response.text.contains("moved on"))
@@ -183,7 +183,7 @@ import Testing
     @Test func theStatusPageShowsTheRolloutAndEscapesAlertText() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
-            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            try await fixture.startRollout(client)
             try await client.execute(
                 uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth,
                 body: alertmanagerBody(labels: [

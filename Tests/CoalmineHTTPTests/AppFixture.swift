@@ -7,6 +7,7 @@ import Foundation
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Testing
 import HTTPTypes
 
 /// The real application over a temp workspace, with a manual clock and a journal that can be made to fail.
@@ -45,6 +46,13 @@ struct AppFixture {
 
     var apiAuth: HTTPFields {
         [.authorization: "Bearer \(try! workspace.secret("api-token"))"]
+    }
+
+    /// Starts the example rollout through the operator API, as `coalmine start` does.
+    func startRollout(_ client: some TestClientProtocol) async throws {
+        let response = try await client.execute(
+            uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: apiAuth)
+        #expect(response.status == .ok)
     }
 
     static func example(_ name: String) throws -> ByteBuffer {

@@ -15,7 +15,7 @@ import Testing
     @Test func grafanasContactPointPayloadIsTakenAndItsAbortRuleRollsBack() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
-            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            try await fixture.startRollout(client)
             let response = try await client.execute(
                 uri: "/hooks/grafana", method: .post, headers: fixture.webhookAuth,
                 body: try AppFixture.example("grafana-abort-firing.json"))

@@ -120,7 +120,7 @@ import Testing
         try await fixture.test { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
-            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            try await fixture.startRollout(client)
             try await client.execute(uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody())
             try await client.execute(uri: "/hooks/alertmanager", method: .post, body: alertmanagerBody())
             let metrics = try await client.execute(uri: "/metrics", method: .get).text

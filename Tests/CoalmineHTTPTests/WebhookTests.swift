@@ -10,7 +10,7 @@ import Testing
     @Test func theSampleBreakerAlertPutsARunningRolloutInFrontOfAHuman() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
-            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            try await fixture.startRollout(client)
             let response = try await client.execute(
                 uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth,
                 body: try AppFixture.example("breaker-firing.json"))
@@ -27,7 +27,7 @@ import Testing
     @Test func aDuplicateDeliveryProducesNoSecondTransition() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
-            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            try await fixture.startRollout(client)
             for expected in [1, 0, 0] {
                 let response = try await client.execute(
                     uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody())
@@ -153,7 +153,7 @@ import Testing
     @Test func aJournalThatCannotCommitIs503AndTheRetryIsTaken() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
-            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: fixture.apiAuth)
+            try await fixture.startRollout(client)
             fixture.journal.failCommits(true)
             let failed = try await client.execute(
                 uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody())

@@ -36,9 +36,9 @@ import Testing
             {"metadata": {"resourceVersion": "1"}, "spec": {"rules": [{"backendRefs": [
               {"name": "ranker-v1"}, {"name": "ranker-v2", "weight": 0}, {"name": "ranker-legacy"}]}]}}
             """)
-        #expect(throws: RouteSelectionError.self) { try RouteLayout.gatewayAPI.locateForTesting(in: route, for: rankerRollout) }
+        #expect(throws: RouteSelectionError.self) { try RouteLayout.gatewayAPI.entryIndex(in: route, for: rankerRollout) }
         do {
-            _ = try RouteLayout.gatewayAPI.locateForTesting(in: route, for: rankerRollout)
+            _ = try RouteLayout.gatewayAPI.entryIndex(in: route, for: rankerRollout)
         } catch {
             #expect(
                 error.description

@@ -76,7 +76,7 @@ import Yams
         let virtualService = try #require(try Self.all().first { $0["kind"] as? String == "VirtualService" })
         let json = try JSONDecoder().decode(JSONValue.self, from: JSONSerialization.data(withJSONObject: virtualService))
         for rollout in [config.rollouts[0], shipped.rollouts[0]] {
-            #expect(try RouteLayout.istio.locateForTesting(in: json, for: rollout) == 0)
+            #expect(try RouteLayout.istio.entryIndex(in: json, for: rollout) == 0)
         }
     }
 }

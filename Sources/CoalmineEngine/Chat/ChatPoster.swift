@@ -12,7 +12,6 @@ public struct ChatRequest: Sendable {
 
 /// What a chat API answered with a 2xx status.
 public struct ChatReply: Sendable {
-    public var status: Int
     public var body: Data
 
     /// The body as a JSON object, when it is one.
@@ -48,7 +47,7 @@ public struct ChatPoster: Sendable {
         let snippet = String(decoding: body.prefix(300), as: UTF8.self)
         switch status.code {
         case 200..<300:
-            return ChatReply(status: Int(status.code), body: body)
+            return ChatReply(body: body)
         case 429:
             throw .transient("429 Too Many Requests: \(snippet)", retryAfter: Self.retryAfter(headers: headers, body: body))
         case 500..<600:

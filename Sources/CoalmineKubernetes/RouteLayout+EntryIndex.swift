@@ -1,0 +1,8 @@
+import CoalmineCore
+
+extension RouteLayout {
+    /// The index of the `http[]` route or rule `rollout` would change in `object`, or why there is none.
+    public func entryIndex(in object: JSONValue, for rollout: RolloutSpec) throws(RouteSelectionError) -> Int {
+        try locate(in: object, for: rollout).entryIndex
+    }
+}
