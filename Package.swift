@@ -21,10 +21,15 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
+    // Data walks one way: HTTP edge → engine → journal. The engine and the adapters (Kubernetes, Chat) meet only
+    // in the core, where the protocols they implement (TrafficRouter, Notifier) and the values they take live;
+    // the edge wires the adapters into the engine.
     targets: [
-        // Everything that decides: the rollout state machine, alert classification, config rules.
-        // Imports only the standard library so its tests build in seconds and run without I/O.
+        // Everything that decides: the rollout state machine, alert classification, config rules, and the
+        // protocols of the outside world. Imports only the standard library so its tests build in seconds.
         .target(name: "CoalmineCore"),
         // The append-only, hash-chained journal and the effects outbox on SQLite.
         .target(
@@ -35,18 +40,30 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The engine that owns rollout state, commits to the journal and runs effects through adapters.
+        // The engine that owns rollout state, commits to the journal and runs effects through the core's protocols.
         .target(
             name: "CoalmineEngine",
             dependencies: [
                 "CoalmineCore",
                 "CoalmineJournal",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The chat APIs: one format per provider, the poster with its deadline and pacing, the notifier factory.
+        .target(
+            name: "CoalmineChat",
+            dependencies: [
+                "CoalmineCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The Kubernetes API: kubeconfig and in-cluster connections, the Istio and Gateway API routers.
@@ -54,8 +71,9 @@ let package = Package(
             name: "CoalmineKubernetes",
             dependencies: [
                 "CoalmineCore",
-                "CoalmineEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -69,7 +87,9 @@ let package = Package(
             dependencies: [
                 "CoalmineCore",
                 "CoalmineEngine",
+                "CoalmineJournal",
                 "CoalmineKubernetes",
+                "CoalmineChat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -86,6 +106,7 @@ let package = Package(
                 "CoalmineHTTP",
                 "CoalmineJournal",
                 "CoalmineKubernetes",
+                "CoalmineChat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -94,7 +115,7 @@ let package = Package(
         .target(
             name: "CoalmineTestSupport",
             dependencies: [
-                "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineKubernetes",
+                "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineKubernetes", "CoalmineChat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -113,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "CoalmineEngineTests",
             dependencies: [
-                "CoalmineCore", "CoalmineJournal", "CoalmineEngine", "CoalmineTestSupport",
+                "CoalmineCore", "CoalmineJournal", "CoalmineEngine", "CoalmineChat", "CoalmineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
@@ -130,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "CoalmineChatTests",
             dependencies: [
-                "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineTestSupport",
+                "CoalmineCore", "CoalmineEngine", "CoalmineJournal", "CoalmineChat", "CoalmineTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -23,6 +23,12 @@ public struct CoalmineConfig: Equatable, Sendable {
     public func rollout(named name: String) -> RolloutSpec? {
         rollouts.first { $0.name == name }
     }
+
+    /// The environment variables that hold Coalmine's own secrets (chat webhook URLs named by `urlEnv`): no child
+    /// process is given them.
+    public var secretVariables: Set<String> {
+        Set(notifiers.compactMap { if case .environment(let variable)? = $0.url { variable } else { nil } })
+    }
 }
 
 public struct ServerSettings: Equatable, Sendable {
@@ -120,11 +126,20 @@ public struct NotifierSettings: Equatable, Sendable {
     public var kind: Kind
     public var url: URLSource?
     public var secretFile: String?
+    /// One deadline for a whole delivery: connecting, the answer's head and its body.
+    public var timeout: Duration
+    /// How long a notice is retried before it is journaled as failed for good.
+    public var giveUpAfter: Duration
 
-    public init(name: String, kind: Kind, url: URLSource? = nil, secretFile: String? = nil) {
+    public init(
+        name: String, kind: Kind, url: URLSource? = nil, secretFile: String? = nil, timeout: Duration = .seconds(10),
+        giveUpAfter: Duration = .seconds(24 * 3600)
+    ) {
         self.name = name
         self.kind = kind
         self.url = url
         self.secretFile = secretFile
+        self.timeout = timeout
+        self.giveUpAfter = giveUpAfter
     }
 }

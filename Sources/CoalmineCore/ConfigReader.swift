@@ -174,6 +174,8 @@ public struct ConfigReader {
             let urlFile = string(fields.take("urlFile"), at: fields.pathOf("urlFile"))
             let urlEnv = string(fields.take("urlEnv"), at: fields.pathOf("urlEnv"))
             let secretFile = string(fields.take("secretFile"), at: fields.pathOf("secretFile"), nullable: true)
+            let timeout = duration(fields.take("timeout"), at: fields.pathOf("timeout")) ?? nil
+            let giveUpAfter = duration(fields.take("giveUpAfter"), at: fields.pathOf("giveUpAfter")) ?? nil
             finish(fields)
             guard let name, let type else { continue }
             guard let kind = NotifierSettings.Kind(rawValue: type) else {
@@ -198,7 +200,10 @@ public struct ConfigReader {
             if secretFile != nil, !kind.signs {
                 report(fields.pathOf("secretFile"), "\(type) messages are not signed; only feishu, lark, dingtalk and webhook take a secret")
             }
-            notifiers.append(NotifierSettings(name: name, kind: kind, url: url, secretFile: secretFile))
+            var settings = NotifierSettings(name: name, kind: kind, url: url, secretFile: secretFile)
+            if let timeout { settings.timeout = timeout }
+            if let giveUpAfter { settings.giveUpAfter = giveUpAfter }
+            notifiers.append(settings)
         }
         return notifiers
     }

@@ -21,23 +21,14 @@ public struct DriftWatcher: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            guard !Task.isShuttingDownGracefully else { return }
-            await checkOnce()
-        }
+        // The first check waits a whole interval: at start every rollout's weights were just recovered.
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await repeatUntilShutdown(every: interval) { await checkOnce() }
     }
 
     /// One pass over the rollouts under way.
     public func checkOnce() async {
-        let candidates: [(rollout: RolloutSpec, version: Int, run: Int)]
-        do {
-            candidates = try await engine.driftCandidates()
-        } catch {
-            logger.error("cannot list rollouts to check for drift", metadata: ["error": "\(error)"])
-            return
-        }
-        for candidate in candidates {
+        for candidate in await engine.driftCandidates() {
             let metadata: Logger.Metadata = ["rollout": "\(candidate.rollout.name)", "run": "\(candidate.run)"]
             do {
                 guard let observed = try await router.canaryWeight(of: candidate.rollout) else { continue }

@@ -1,115 +1,109 @@
 import CoalmineCore
 import CoalmineJournal
-import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs the effects in the outbox: weight changes through the router and notices through the notifiers.
+/// Runs the effects of the outbox: weight changes through the router and notices through the notifiers.
 ///
-/// Effects of one lane (one notifier, or one rollout's router) run in order, one at a time; lanes run side by
-/// side, so a notifier that hangs delays nobody else. Whatever happens is settled through the engine, which
-/// journals it. An effect interrupted by a crash is still pending and runs again: every effect is idempotent.
+/// One long-lived task per lane (each rollout's router, each notifier) waits on its lane's queue, which the engine
+/// fills after each commit. Lanes never wait on each other: a chat API that hangs, or backs off for ten minutes,
+/// delays only its own lane, and a rollback reaches the router as soon as it is committed. Within a lane effects
+/// run in order, one at a time. Whatever happens is settled through the engine, which journals it; an effect
+/// interrupted by a crash is still pending and runs again, so every effect is idempotent.
 public struct EffectRunner: Service {
     let engine: RolloutEngine
-    let store: any JournalStore
     let router: any TrafficRouter
     let notifiers: [String: any Notifier]
+    let giveUpAfter: [String: Duration]
     let links: ActionLinks
     let clock: @Sendable () -> Timestamp
     let logger: Logger
-    /// How often the outbox is read even when nothing rang: retries fall due on their own.
-    var scanInterval: Duration = .seconds(1)
-    var pollInterval: Duration = .milliseconds(50)
 
     public init(
-        engine: RolloutEngine, store: any JournalStore, router: any TrafficRouter, notifiers: [any Notifier],
-        links: ActionLinks, clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
-        logger: Logger = Logger(label: "coalmine.effects")
+        engine: RolloutEngine, router: any TrafficRouter, notifiers: [any Notifier], links: ActionLinks,
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now, logger: Logger = Logger(label: "coalmine.effects")
     ) {
         self.engine = engine
-        self.store = store
         self.router = router
         self.notifiers = Dictionary(uniqueKeysWithValues: notifiers.map { ($0.name, $0) })
+        self.giveUpAfter = Dictionary(uniqueKeysWithValues: engine.config.notifiers.map { ($0.name, $0.giveUpAfter) })
         self.links = links
         self.clock = clock
         self.logger = logger
     }
 
     public func run() async throws {
-        var nextScan = ContinuousClock.now
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            if engine.effectDoorbell.take() || ContinuousClock.now >= nextScan {
-                nextScan = ContinuousClock.now + scanInterval
-                await runDueEffects()
+        await withDiscardingTaskGroup { group in
+            for queue in engine.effectLanes.queues.values {
+                group.addTask { await keepRunning(queue) }
             }
-            // Only the sleep is cancelled on shutdown, never an effect or commit half way.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
         }
     }
 
-    /// Runs every lane's due effects, in order within a lane. Returns when they have all settled.
+    /// One pass over every lane, side by side: each runs its due effects in order and stops at the first that
+    /// must wait. Returns when they have all settled. `run()` repeats this per lane as work arrives; tests call it
+    /// to step through time with a manual clock.
     public func runDueEffects() async {
-        let pending: [OutboxItem]
-        do {
-            pending = try await store.pendingEffects()
-        } catch {
-            logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
-            return
-        }
-        var lanes: [String: [OutboxItem]] = [:]
-        var laneOrder: [String] = []
-        for item in pending {
-            if lanes[item.lane] == nil { laneOrder.append(item.lane) }
-            lanes[item.lane, default: []].append(item)
-        }
-        let now = clock()
-        await withTaskGroup(of: Void.self) { group in
-            for lane in laneOrder {
-                let items = lanes[lane]!
-                group.addTask { await runLane(items, now: now) }
+        await withDiscardingTaskGroup { group in
+            for queue in engine.effectLanes.queues.values {
+                group.addTask { _ = await runDue(queue) }
             }
         }
     }
 
-    private func runLane(_ items: [OutboxItem], now: Timestamp) async {
-        var items = items
+    private func keepRunning(_ queue: EffectLaneQueue) async {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let wakeAt = await runDue(queue)
+            // Only the wait is cut short by a shutdown, never an effect or its settlement half way.
+            await cancelWhenGracefulShutdown {
+                await queue.waitForWork(upTo: wakeAt.map { max($0.since(clock()), .zero) })
+            }
+        }
+    }
+
+    /// Runs the lane's due effects in order. Returns when the next one falls due, or nil when none waits.
+    private func runDue(_ queue: EffectLaneQueue) async -> Timestamp? {
+        if let held = queue.held {
+            // The journal refused these settlements: nothing runs again until it takes them.
+            guard clock() >= held.retryAt else { return held.retryAt }
+            guard await journal(held.settlements, in: queue, failures: held.failures) else { return queue.held?.retryAt }
+        }
+        var items = queue.items
         // Only the newest weight change of a rollout matters: older ones still queued would move traffic
         // somewhere the rollout has already left.
-        if EffectLane.isRouter(items[0].lane), items.count > 1 {
-            for stale in items.dropLast() { await settle(stale, as: .superseded) }
+        if case .router = queue.lane, items.count > 1 {
+            let stale = items.dropLast().map { EffectSettlement($0, .superseded, tried: false) }
+            guard await journal(stale, in: queue) else { return queue.held?.retryAt }
             items = [items[items.count - 1]]
         }
-        // In order: an effect waiting for its retry holds back the ones behind it.
         for item in items {
-            guard item.nextAttemptAt <= now, await run(item) else { return }
+            guard item.nextAttemptAt <= clock() else { return item.nextAttemptAt }
+            let settlement = await execute(item)
+            guard await journal([settlement], in: queue) else { return queue.held?.retryAt }
+            if case .retrying(_, let at) = settlement.outcome { return at }
         }
+        return nil
     }
 
-    /// Runs one effect and settles it. Returns false when it will be retried, so the lane stops there.
-    private func run(_ item: OutboxItem) async -> Bool {
-        let payload: OutboxEffect
-        do {
-            payload = try JSONDecoder().decode(OutboxEffect.self, from: Data(item.payload.utf8))
-        } catch {
-            return await settle(item, as: .failed(error: "unreadable effect: \(error)", kind: .notifier))
-        }
+    /// Tries `item` once and says what became of it.
+    private func execute(_ item: OutboxItem) async -> EffectSettlement {
         guard let spec = engine.config.rollout(named: item.rollout) else {
-            return await settle(item, as: .failed(error: "rollout \(item.rollout) is no longer configured", kind: .router))
+            return EffectSettlement(item, .failed(error: "rollout \(item.rollout) is no longer configured"), tried: false)
         }
-        switch payload.effect {
+        switch item.effect {
         case .setWeights(let split):
             do {
-                let readBack = try await router.apply(split, to: spec)
-                return await settle(item, as: .applied(readBack))
+                return EffectSettlement(item, .applied(try await router.apply(split, to: spec)), tried: true)
             } catch {
                 logger.warning(
                     "router failed", metadata: ["rollout": "\(spec.name)", "run": "\(split.run)", "error": "\(error)"])
-                return await settle(item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts), kind: .router))
+                // A weight change is never given up: a rollback that cannot be applied keeps being tried and
+                // announced as stuck.
+                return EffectSettlement(item, .retrying(error: "\(error)", at: retryTime(after: item.attempts)), tried: true)
             }
         case .notify(let notice):
-            guard let name = payload.notifier, let notifier = notifiers[name] else {
-                return await settle(
-                    item, as: .failed(error: "notifier \(payload.notifier ?? "?") is not configured", kind: .notifier))
+            guard case .notifier(let name) = item.lane, let notifier = notifiers[name] else {
+                return EffectSettlement(item, .failed(error: "notifier \(item.lane) is not configured"), tried: false)
             }
             // Links are made at sending time, so a retried or re-sent message carries links that have not expired.
             let now = clock()
@@ -118,35 +112,44 @@ public struct EffectRunner: Service {
                 statusURL: links.statusURL(of: spec.name), sentAt: now)
             do {
                 try await notifier.deliver(message)
-                return await settle(item, as: .delivered)
+                return EffectSettlement(item, .delivered, tried: true)
             } catch let failure as DeliveryFailure where failure.isPermanent {
-                return await settle(item, as: .failed(error: failure.description, kind: .notifier))
+                return EffectSettlement(item, .failed(error: failure.description), tried: true)
             } catch {
+                let limit = giveUpAfter[name] ?? .seconds(24 * 3600)
+                if clock() >= item.createdAt + limit {
+                    let reason = "not delivered within \(DurationText.format(limit)); last error: \(error)"
+                    return EffectSettlement(item, .failed(error: reason), tried: true)
+                }
                 let asked = (error as? DeliveryFailure)?.retryAfter
-                return await settle(
-                    item, as: .retry(error: "\(error)", at: retryTime(after: item.attempts, atLeast: asked), kind: .notifier))
+                return EffectSettlement(
+                    item, .retrying(error: "\(error)", at: retryTime(after: item.attempts, atLeast: asked)), tried: true)
             }
         }
     }
 
-    /// Journals the settlement. Returns whether the lane may go on to its next effect.
-    @discardableResult
-    private func settle(_ item: OutboxItem, as settlement: EffectSettlement) async -> Bool {
+    /// Journals `settlements` through the engine. When the journal refuses them, the lane holds them and tries
+    /// the journal again with backoff, without running the effects again: a notice delivered once is not
+    /// delivered again just because its delivery could not be written down.
+    private func journal(_ settlements: [EffectSettlement], in queue: EffectLaneQueue, failures: Int = 0) async -> Bool {
+        guard !settlements.isEmpty else { return true }
         do {
-            try await engine.settle(item, as: settlement)
+            try await engine.settle(settlements)
+            return true
         } catch {
-            // The effect stays pending and runs again: effects are idempotent.
-            logger.error("cannot journal an effect's result", metadata: ["effect": "\(item.id)", "error": "\(error)"])
+            let retryAt = retryTime(after: failures, cap: .seconds(30))
+            logger.error(
+                "cannot journal effect results; holding them, nothing runs again until the journal takes them",
+                metadata: ["lane": "\(queue.lane)", "retryAt": "\(retryAt.rfc3339)", "error": "\(error)"])
+            queue.hold(.init(settlements: settlements, failures: failures + 1, retryAt: retryAt))
             return false
         }
-        if case .retry = settlement { return false }
-        return true
     }
 
-    /// Exponential backoff from 1 s, capped at 5 minutes, with ±20 % jitter so retries do not march in step;
-    /// never sooner than a provider asked (`atLeast`).
-    func retryTime(after attempts: Int, atLeast asked: Duration? = nil) -> Timestamp {
-        let base = min(1000 * (1 << min(attempts, 9)), 300_000)
+    /// Exponential backoff from 1 s, capped (5 minutes by default), with ±20 % jitter so retries do not march in
+    /// step; never sooner than a provider asked (`atLeast`).
+    func retryTime(after attempts: Int, atLeast asked: Duration? = nil, cap: Duration = .seconds(300)) -> Timestamp {
+        let base = min(1000 * (1 << min(attempts, 9)), Int(cap.wholeMilliseconds))
         let jitter = Int.random(in: -(base / 5)...(base / 5))
         let backoff = Int64(base + jitter)
         return clock() + .milliseconds(max(backoff, asked?.wholeMilliseconds ?? 0))

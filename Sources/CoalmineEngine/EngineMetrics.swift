@@ -1,4 +1,5 @@
 import CoalmineCore
+import CoalmineJournal
 import Metrics
 
 /// The engine's metrics, made through an injected factory so every app instance (and test) has its own registry.
@@ -18,8 +19,8 @@ struct EngineMetrics: Sendable {
         Counter(label: "coalmine_transitions_total", factory: factory).increment(by: count)
     }
 
-    func countEffectFailure(kind: EffectSettlement.Kind) {
-        Counter(label: "coalmine_effect_failures_total", dimensions: [("kind", kind.rawValue)], factory: factory).increment()
+    func countEffectFailure(lane: EffectLane) {
+        Counter(label: "coalmine_effect_failures_total", dimensions: [("kind", lane.kind)], factory: factory).increment()
     }
 
     func countUnmatchedAlert() {

@@ -38,32 +38,4 @@ enum JournalBody {
         var observedCanaryWeight: Int
         var observedStableWeight: Int
     }
-
-    struct EffectResult: Codable {
-        enum Status: String, Codable {
-            /// The router read back these weights.
-            case applied
-            case delivered
-            /// Failed; will be tried again at `retryAt`.
-            case retrying
-            /// Failed for good (a 4xx from a chat API): not retried.
-            case failed
-            /// A newer weight change for the same rollout made this one moot.
-            case superseded
-        }
-        var effectId: Int64
-        var lane: String
-        var status: Status
-        var attempt: Int
-        var canaryWeight: Int?
-        var stableWeight: Int?
-        var error: String?
-        var retryAt: Timestamp?
-    }
-}
-
-/// An outbox payload: the effect, and for a notice the notifier it goes to.
-struct OutboxEffect: Codable {
-    var effect: RolloutEffect
-    var notifier: String?
 }

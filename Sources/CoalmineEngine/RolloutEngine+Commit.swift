@@ -26,9 +26,11 @@ extension RolloutEngine {
         while true {
             // Taken before the write: exactly the states the units of this batch produce.
             let memoryAfterBatch = memory
+            let created: [OutboxItem]
             do {
-                try await store.commit(batch, at: clock())
+                created = try await store.commit(batch, at: clock())
             } catch {
+                journalHealth.record(failure: "\(error)")
                 let failure = EngineError.journalUnavailable("\(error)")
                 logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
                 memory = durableMemory
@@ -41,9 +43,10 @@ extension RolloutEngine {
             let changed = memoryAfterBatch.states.filter { durableMemory.states[$0.key] != $0.value }.map(\.key)
             let moved = memoryAfterBatch.states.filter { durableMemory.states[$0.key]?.version != $0.value.version }.count
             durableMemory = memoryAfterBatch
+            journalHealth.record(failure: nil)
+            effectLanes.add(created)
             recordMetrics(for: changed)
             countTransitions(moved)
-            if batch.contains(where: { !$0.effects.isEmpty }) { effectDoorbell.ring() }
             for waiter in waiters { waiter.resume() }
 
             guard !queuedUnits.isEmpty else { return }

@@ -5,10 +5,11 @@ extension RolloutEngine {
     /// What a drift check needs before it reads the cluster: the rollouts that are under way, with the state
     /// version and the weight Coalmine intends. A weight change still in the outbox is not drift, so rollouts
     /// with one pending are left out.
-    public func driftCandidates() async throws -> [(rollout: RolloutSpec, version: Int, run: Int)] {
-        let busy = Set(try await store.pendingEffects().filter { EffectLane.isRouter($0.lane) }.map(\.rollout))
-        return config.rollouts.compactMap { spec in
-            guard let state = memory.states[spec.name], state.phase.isActive, !busy.contains(spec.name) else { return nil }
+    public func driftCandidates() -> [(rollout: RolloutSpec, version: Int, run: Int)] {
+        config.rollouts.compactMap { spec in
+            guard let state = memory.states[spec.name], state.phase.isActive,
+                effectLanes[.router(rollout: spec.name)]?.isBusy == false
+            else { return nil }
             return (spec, state.version, state.run)
         }
     }

@@ -14,8 +14,11 @@ public actor RolloutEngine {
     let store: any JournalStore
     let clock: @Sendable () -> Timestamp
     let logger: Logger
-    /// Rung after every commit that added effects, so the effect runner starts them without waiting for its poll.
-    public nonisolated let effectDoorbell = Doorbell()
+    /// The outbox as it is being worked: the engine adds each commit's new effects to their lane and retires
+    /// them when their settlement is durable. It alone writes the outbox, and reads it only at start.
+    public nonisolated let effectLanes: EffectLanes
+    /// Whether commits go through; `/readyz` reads it.
+    public nonisolated let journalHealth = JournalHealth()
 
     let machines: [String: RolloutMachine]
     private let classifier: AlertClassifier
@@ -28,7 +31,9 @@ public actor RolloutEngine {
     var queuedUnits: [(unit: JournalUnit, continuation: CheckedContinuation<Void, any Error>)] = []
     var isCommitting = false
 
-    /// Rebuilds every rollout's state from the journal: its newest transition, with deadlines as stored.
+    /// Rebuilds every rollout's state from the journal: its newest transition, with deadlines as stored. Effects
+    /// still pending go back to their lanes; those that can no longer run (their rollout or notifier was removed
+    /// from the config) are journaled as failed, once.
     public init(
         config: CoalmineConfig, store: any JournalStore, clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "coalmine.engine")
@@ -40,6 +45,7 @@ public actor RolloutEngine {
         self.classifier = AlertClassifier(rollouts: config.rollouts)
         self.machines = Dictionary(uniqueKeysWithValues: config.rollouts.map { ($0.name, RolloutMachine(policy: $0.policy)) })
         self.metrics = EngineMetrics(factory: metricsFactory)
+        self.effectLanes = EffectLanes(config: config)
 
         let bodies = try await store.latestTransitions()
         let decoder = JSONDecoder()
@@ -56,6 +62,36 @@ public actor RolloutEngine {
             linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
         durableMemory = memory
         for spec in config.rollouts { metrics.record(recovered[spec.name]!, of: spec.name) }
+
+        var orphans: [EffectSettlement] = []
+        for item in try await store.pendingEffects() {
+            if let reason = Self.whyUnrunnable(item, in: config) {
+                orphans.append(EffectSettlement(item, .failed(error: reason), tried: false))
+            } else {
+                effectLanes.add([item])
+            }
+        }
+        if !orphans.isEmpty {
+            var unit = JournalUnit()
+            unit.settlements = orphans
+            try await store.commit([unit], at: clock())
+            for orphan in orphans {
+                metrics.countEffectFailure(lane: orphan.effect.lane)
+                logger.warning(
+                    "an effect can no longer run; journaled as failed",
+                    metadata: ["rollout": "\(orphan.effect.rollout)", "effect": "\(orphan.effect.id)",
+                        "error": "\(orphan.outcome.error ?? "")"])
+            }
+        }
+    }
+
+    /// Why an effect found in the outbox at start cannot run under `config`, if it cannot.
+    static func whyUnrunnable(_ item: OutboxItem, in config: CoalmineConfig) -> String? {
+        if config.rollout(named: item.rollout) == nil { return "rollout \(item.rollout) is no longer configured" }
+        if case .notifier(let name) = item.lane, !config.notifiers.contains(where: { $0.name == name }) {
+            return "notifier \(name) is no longer configured"
+        }
+        return nil
     }
 
     // MARK: events
@@ -127,49 +163,30 @@ public actor RolloutEngine {
         try await commit(unit)
     }
 
-    /// Journals what became of an effect and feeds router results back to the machine.
-    public func settle(_ item: OutboxItem, as settlement: EffectSettlement) async throws {
-        guard let spec = config.rollout(named: item.rollout), let state = memory.states[item.rollout] else { return }
+    /// Journals what became of effects a lane tried (or settled without trying), and feeds router results back to
+    /// the machine. Once durable, the effects leave their lane or wait there for their next attempt.
+    public func settle(_ settlements: [EffectSettlement]) async throws {
         let now = clock()
         var unit = JournalUnit()
-        var result = JournalBody.EffectResult(
-            effectId: item.id, lane: item.lane, status: .delivered, attempt: item.attempts + 1)
-        var event: RolloutEvent?
-        var update = EffectUpdate(id: item.id, status: .done, attempts: item.attempts + 1, nextAttemptAt: now)
-        switch settlement {
-        case .applied(let split):
-            result.status = .applied
-            result.canaryWeight = split.canary
-            result.stableWeight = split.stable
-            event = .weightsApplied(run: item.run, canaryWeight: split.canary)
-        case .delivered:
-            result.status = .delivered
-        case .superseded:
-            result.status = .superseded
-            update.status = .superseded
-            update.attempts = item.attempts
-        case .retry(let error, let at, let kind):
-            result.status = .retrying
-            result.error = error
-            result.retryAt = at
-            update.status = .pending
-            update.nextAttemptAt = at
-            update.lastError = error
-            metrics.countEffectFailure(kind: kind)
-            if kind == .router { event = .weightsFailed(run: item.run, message: error) }
-        case .failed(let error, let kind):
-            result.status = .failed
-            result.error = error
-            update.status = .failed
-            update.lastError = error
-            metrics.countEffectFailure(kind: kind)
-        }
-        unit.effectUpdates.append(update)
-        unit.entries.append(entry(spec.name, run: item.run, .effectResult, result))
-        if let event {
+        unit.settlements = settlements
+        for settlement in settlements {
+            let item = settlement.effect
+            guard case .router = item.lane, let spec = config.rollout(named: item.rollout),
+                let state = memory.states[item.rollout]
+            else { continue }
+            let event: RolloutEvent
+            switch settlement.outcome {
+            case .applied(let split): event = .weightsApplied(run: item.run, canaryWeight: split.canary)
+            case .retrying(let error, _): event = .weightsFailed(run: item.run, message: error)
+            case .delivered, .superseded, .failed: continue
+            }
             record(machines[spec.name]!.handle(event, in: state, at: now), from: state, of: spec, into: &unit)
         }
         try await commit(unit)
+        effectLanes.retire(settlements)
+        for settlement in settlements where settlement.outcome.error != nil {
+            metrics.countEffectFailure(lane: settlement.effect.lane)
+        }
     }
 
     // MARK: reading
@@ -221,16 +238,10 @@ public actor RolloutEngine {
         for effect in outcome.effects {
             switch effect {
             case .setWeights:
-                unit.effects.append(
-                    NewEffect(
-                        rollout: spec.name, run: new.run, lane: EffectLane.router(spec.name),
-                        payload: encode(OutboxEffect(effect: effect, notifier: nil))))
+                unit.effects.append(NewEffect(rollout: spec.name, run: new.run, lane: .router(rollout: spec.name), effect: effect))
             case .notify:
                 for notifier in spec.notify {
-                    unit.effects.append(
-                        NewEffect(
-                            rollout: spec.name, run: new.run, lane: EffectLane.notifier(notifier),
-                            payload: encode(OutboxEffect(effect: effect, notifier: notifier))))
+                    unit.effects.append(NewEffect(rollout: spec.name, run: new.run, lane: .notifier(notifier), effect: effect))
                 }
             }
         }
@@ -238,14 +249,7 @@ public actor RolloutEngine {
     }
 
     func entry(_ rollout: String, run: Int, _ kind: JournalKind, _ body: some Encodable) -> NewJournalEntry {
-        NewJournalEntry(rollout: rollout, run: run, kind: kind, body: encode(body))
-    }
-
-    private func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding our own plain value types cannot fail.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+        NewJournalEntry(rollout: rollout, run: run, kind: kind, body: JournalJSON.encode(body))
     }
 
     func recordMetrics(for names: some Sequence<String>) {
@@ -262,19 +266,6 @@ public struct AlertIntake: Codable, Equatable, Sendable {
     public var received: Int
     public var matched: Int
     public var transitions: Int
-}
-
-/// What became of an effect the runner tried.
-public enum EffectSettlement: Sendable {
-    public enum Kind: String, Sendable {
-        case router
-        case notifier
-    }
-    case applied(WeightSplit)
-    case delivered
-    case superseded
-    case retry(error: String, at: Timestamp, kind: Kind)
-    case failed(error: String, kind: Kind)
 }
 
 extension Timestamp {

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import Prometheus
 
-/// Builds the HTTP application with its background services (the effect runner and the clock).
+/// Builds the HTTP application with its background services (the effect runner, the ticker, the drift watcher).
 /// `coalmine serve` runs it; tests call it too, so they exercise exactly what ships.
 public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some ApplicationProtocol {
     let router = Router()
@@ -14,7 +14,8 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
         maxBodyBytes: runtime.config.server.webhook.maxBodyBytes, metricsFactory: metricsFactory
     ).register(on: router)
     OperatorAPIRoutes(engine: runtime.engine, credentials: runtime.credentials).register(on: router)
-    HealthRoutes(store: runtime.store, registry: runtime.registry).register(on: router)
+    HealthRoutes(store: runtime.store, journalHealth: runtime.engine.journalHealth, registry: runtime.registry)
+        .register(on: router)
     ActionLinkRoutes(
         engine: runtime.engine, signer: runtime.links.signer, identityHeader: runtime.config.server.actions.identityHeader,
         clock: runtime.clock
@@ -22,20 +23,20 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     StatusPageRoutes(engine: runtime.engine).register(on: router)
 
     let effects = EffectRunner(
-        engine: runtime.engine, store: runtime.store, router: runtime.router, notifiers: runtime.notifiers,
-        links: runtime.links, clock: runtime.clock, logger: logger)
-    let clock = RolloutClock(engine: runtime.engine, logger: logger)
+        engine: runtime.engine, router: runtime.router, notifiers: runtime.notifiers, links: runtime.links,
+        clock: runtime.clock, logger: logger)
+    let ticker = RolloutTicker(engine: runtime.engine, logger: logger)
     let drift = DriftWatcher(
         engine: runtime.engine, router: runtime.router, interval: runtime.config.kubernetes.resyncEvery, logger: logger)
     var services: [any Service] = [runtime.httpClient]
     if let kubernetes = runtime.kubernetes { services.append(KubernetesClientService(client: kubernetes)) }
-    services += [effects, clock, drift]
+    services += [effects, ticker, drift]
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(runtime.config.server.listenHost, port: runtime.config.server.listenPort),
             serverName: "coalmine"),
-        // Shut down in reverse: the clock, drift and effects stop before the clients they use.
+        // Shut down in reverse: the ticker, drift and effects stop before the clients they use.
         services: services,
         logger: logger)
 }

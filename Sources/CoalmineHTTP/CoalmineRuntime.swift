@@ -1,3 +1,4 @@
+import CoalmineChat
 import CoalmineCore
 import CoalmineEngine
 import CoalmineJournal
@@ -54,7 +55,7 @@ public struct CoalmineRuntime: Sendable {
         let engine = try await RolloutEngine(
             config: config, store: journal, clock: clock, metricsFactory: PrometheusMetricsFactory(registry: registry),
             logger: logger)
-        let cluster = try router == nil ? ClusterConnection.make(config.kubernetes, logger: logger) : nil
+        let cluster = try router == nil ? ClusterConnection.make(config.kubernetes, withheldVariables: config.secretVariables, logger: logger) : nil
         let trafficRouter = router ?? cluster?.router ?? DryRunRouter(logger: logger)
         let httpClient = HTTPClientService()
         let channels: [any Notifier]

@@ -3,14 +3,20 @@ import CoalmineJournal
 import Hummingbird
 import Prometheus
 
-/// `/healthz` (the process answers), `/readyz` (the journal answers), `/metrics` (Prometheus text).
+/// `/healthz` (the process answers), `/readyz` (the journal answers and takes commits), `/metrics` (Prometheus
+/// text).
 struct HealthRoutes {
     let store: any JournalStore
+    let journalHealth: JournalHealth
     let registry: PrometheusCollectorRegistry
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in APIResponse.text("ok\n") }
         router.get("/readyz") { _, _ in
+            // A journal that answers reads but refuses writes must not look ready: webhooks would get 503s.
+            if let failure = journalHealth.commitFailure {
+                return APIResponse.error(.serviceUnavailable, "the journal cannot commit: \(failure)")
+            }
             do {
                 try await store.ping()
                 return APIResponse.text("ready\n")

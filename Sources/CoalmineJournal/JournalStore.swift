@@ -4,7 +4,9 @@ import CoalmineCore
 public protocol JournalStore: Sendable {
     /// Appends every unit in one transaction, in order, and returns once it is durable.
     /// Several units share one commit (and one fsync) when callers arrive together.
-    func commit(_ units: [JournalUnit], at time: Timestamp) async throws
+    /// Returns the effects the units put in the outbox, with their ids, in order.
+    @discardableResult
+    func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem]
 
     /// The body of each rollout's newest `transition` entry: its state when the process stopped.
     func latestTransitions() async throws -> [String: String]

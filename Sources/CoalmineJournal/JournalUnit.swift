@@ -5,14 +5,14 @@ import CoalmineCore
 public struct JournalUnit: Sendable, Equatable {
     public var entries: [NewJournalEntry] = []
     public var effects: [NewEffect] = []
-    public var effectUpdates: [EffectUpdate] = []
+    public var settlements: [EffectSettlement] = []
     public var deliveries: [AlertDeliveryKey] = []
     public var linkUses: [ActionLinkUse] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        entries.isEmpty && effects.isEmpty && effectUpdates.isEmpty && deliveries.isEmpty && linkUses.isEmpty
+        entries.isEmpty && effects.isEmpty && settlements.isEmpty && deliveries.isEmpty && linkUses.isEmpty
     }
 }
 
@@ -20,49 +20,29 @@ public struct JournalUnit: Sendable, Equatable {
 public struct NewEffect: Sendable, Equatable {
     public var rollout: String
     public var run: Int
-    /// Effects of one lane run one at a time, in order: one lane per notifier, one per rollout's router.
-    public var lane: String
-    /// JSON of the effect, as the engine will read it back.
-    public var payload: String
+    public var lane: EffectLane
+    public var effect: RolloutEffect
 
-    public init(rollout: String, run: Int, lane: String, payload: String) {
+    public init(rollout: String, run: Int, lane: EffectLane, effect: RolloutEffect) {
         self.rollout = rollout
         self.run = run
         self.lane = lane
-        self.payload = payload
+        self.effect = effect
     }
 }
 
-public struct EffectUpdate: Sendable, Equatable {
-    public enum Status: String, Sendable, Codable {
-        case pending
-        case done
-        case failed
-        case superseded
-    }
-
-    public var id: Int64
-    public var status: Status
+/// What became of an effect in the outbox. The store updates the effect's row and journals an `effect-result`
+/// entry from it, in the same transaction.
+public struct EffectSettlement: Sendable, Equatable {
+    public var effect: OutboxItem
+    public var outcome: EffectOutcome
+    /// Tries so far, this one included if it was tried.
     public var attempts: Int
-    public var nextAttemptAt: Timestamp
-    public var lastError: String?
 
-    public init(id: Int64, status: Status, attempts: Int, nextAttemptAt: Timestamp, lastError: String? = nil) {
-        self.id = id
-        self.status = status
-        self.attempts = attempts
-        self.nextAttemptAt = nextAttemptAt
-        self.lastError = lastError
+    /// `tried` is false for an effect settled without running it (superseded, or one that can no longer run).
+    public init(_ effect: OutboxItem, _ outcome: EffectOutcome, tried: Bool) {
+        self.effect = effect
+        self.outcome = outcome
+        self.attempts = effect.attempts + (tried ? 1 : 0)
     }
-}
-
-/// An effect waiting in the outbox.
-public struct OutboxItem: Sendable, Equatable {
-    public var id: Int64
-    public var rollout: String
-    public var run: Int
-    public var lane: String
-    public var payload: String
-    public var attempts: Int
-    public var nextAttemptAt: Timestamp
 }

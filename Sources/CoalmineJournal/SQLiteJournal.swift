@@ -73,12 +73,29 @@ public final class SQLiteJournal: JournalStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3-typed-outbox") { db in
+            // Lanes were one "kind:name" string and payloads wrapped the effect with its notifier, which the lane
+            // already names: split the one and unwrap the other. Created times start at the first attempt's.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN lane_kind TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE outbox ADD COLUMN lane_name TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE outbox ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+                    UPDATE outbox SET
+                        lane_kind = substr(lane, 1, instr(lane, ':') - 1),
+                        lane_name = substr(lane, instr(lane, ':') + 1),
+                        created_at = next_attempt_at,
+                        payload = json_extract(payload, '$.effect');
+                    ALTER TABLE outbox DROP COLUMN lane;
+                    """)
+        }
         return migrator
     }
 
-    public func commit(_ units: [JournalUnit], at time: Timestamp) async throws {
+    @discardableResult
+    public func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem] {
         try await pool.write { db in
-            var last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1")
+            let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1")
             var sequence: Int64 = last?["sequence"] ?? 0
             var previous: String = last?["hash"] ?? HashChain.genesis
             func append(_ entry: NewJournalEntry) throws {
@@ -97,27 +114,44 @@ public final class SQLiteJournal: JournalStore {
                     ])
                 previous = hash
             }
+            var created: [OutboxItem] = []
             for unit in units {
                 for entry in unit.entries { try append(entry) }
                 for effect in unit.effects {
+                    let payload = JournalJSON.encode(effect.effect)
                     try db.execute(
                         sql: """
-                            INSERT INTO outbox (rollout, run, lane, payload, status, next_attempt_at)
-                            VALUES (?, ?, ?, ?, 'pending', ?)
+                            INSERT INTO outbox (rollout, run, lane_kind, lane_name, payload, status, created_at, next_attempt_at)
+                            VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
                             """,
-                        arguments: [effect.rollout, effect.run, effect.lane, effect.payload, time.millisecondsSinceEpoch]
-                    )
-                    let body = "{\"effectId\":\(db.lastInsertedRowID),\"lane\":\(Self.jsonString(effect.lane)),"
-                        + "\"request\":\(effect.payload)}"
-                    try append(NewJournalEntry(rollout: effect.rollout, run: effect.run, kind: .effectRequested, body: body))
+                        arguments: [
+                            effect.rollout, effect.run, effect.lane.kind, effect.lane.name, payload,
+                            time.millisecondsSinceEpoch, time.millisecondsSinceEpoch,
+                        ])
+                    let id = db.lastInsertedRowID
+                    created.append(
+                        OutboxItem(
+                            id: id, rollout: effect.rollout, run: effect.run, lane: effect.lane, effect: effect.effect,
+                            createdAt: time, nextAttemptAt: time))
+                    try append(
+                        NewJournalEntry(
+                            rollout: effect.rollout, run: effect.run, kind: .effectRequested,
+                            body: JournalJSON.encode(EffectBodies.Requested(id: id, effect))))
                 }
-                for update in unit.effectUpdates {
+                for settlement in unit.settlements {
+                    let item = settlement.effect
+                    var nextAttemptAt = time
+                    if case .retrying(_, let at) = settlement.outcome { nextAttemptAt = at }
                     try db.execute(
                         sql: "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
                         arguments: [
-                            update.status.rawValue, update.attempts, update.nextAttemptAt.millisecondsSinceEpoch,
-                            update.lastError, update.id,
+                            Self.rowStatus(of: settlement.outcome), settlement.attempts, nextAttemptAt.millisecondsSinceEpoch,
+                            settlement.outcome.error ?? item.lastError, item.id,
                         ])
+                    try append(
+                        NewJournalEntry(
+                            rollout: item.rollout, run: item.run, kind: .effectResult,
+                            body: JournalJSON.encode(EffectBodies.Result(settlement))))
                 }
                 for use in unit.linkUses {
                     // A plain INSERT: a second use of one nonce must fail the transaction, not pass silently.
@@ -131,6 +165,17 @@ public final class SQLiteJournal: JournalStore {
                         arguments: [key.fingerprint, key.startsAt, key.status.rawValue])
                 }
             }
+            return created
+        }
+    }
+
+    /// The `status` column: whether the row still waits, and if not how it ended.
+    private static func rowStatus(of outcome: EffectOutcome) -> String {
+        switch outcome {
+        case .applied, .delivered: "done"
+        case .retrying: "pending"
+        case .superseded: "superseded"
+        case .failed: "failed"
         }
     }
 
@@ -172,12 +217,7 @@ public final class SQLiteJournal: JournalStore {
 
     public func pendingEffects() async throws -> [OutboxItem] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE status = 'pending' ORDER BY id").map { row in
-                OutboxItem(
-                    id: row["id"], rollout: row["rollout"], run: row["run"], lane: row["lane"],
-                    payload: row["payload"], attempts: row["attempts"],
-                    nextAttemptAt: Timestamp(millisecondsSinceEpoch: row["next_attempt_at"]))
-            }
+            try OutboxItem.fetchAll(db, sql: "SELECT * FROM outbox WHERE status = 'pending' ORDER BY id")
         }
     }
 
@@ -226,10 +266,5 @@ public final class SQLiteJournal: JournalStore {
             sequence: row["sequence"], recordedAt: Timestamp(millisecondsSinceEpoch: row["recorded_at"]),
             rollout: row["rollout"], run: row["run"], kind: kind, body: row["body"],
             previousHash: row["previous_hash"], hash: row["hash"])
-    }
-
-    private static func jsonString(_ text: String) -> String {
-        let data = try? JSONEncoder().encode(text)
-        return data.flatMap { String(data: $0, encoding: .utf8) } ?? "\"\""
     }
 }

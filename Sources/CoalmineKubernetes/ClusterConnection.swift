@@ -6,8 +6,12 @@ public struct ClusterConnection: Sendable {
     public let client: KubernetesClient
     public let router: ClusterRouter
 
-    public static func make(_ settings: KubernetesSettings, logger: Logger) throws -> ClusterConnection? {
-        let endpoint: ClusterEndpoint
+    /// `withheldVariables` name the environment variables that hold Coalmine's own secrets: an exec credential
+    /// plugin does not see them.
+    public static func make(
+        _ settings: KubernetesSettings, withheldVariables: Set<String> = [], logger: Logger
+    ) throws -> ClusterConnection? {
+        var endpoint: ClusterEndpoint
         switch settings.mode {
         case .dryRun:
             return nil
@@ -16,6 +20,10 @@ public struct ClusterConnection: Sendable {
                 paths: KubeconfigLoader.paths(configured: settings.kubeconfig), context: settings.context)
         case .inCluster:
             endpoint = try KubeconfigLoader.inCluster()
+        }
+        if case .exec(var plugin)? = endpoint.credentials.bearer {
+            plugin.withheldVariables = withheldVariables
+            endpoint.credentials.bearer = .exec(plugin)
         }
         let client = try KubernetesClient(endpoint: endpoint, timeout: settings.requestTimeout, logger: logger)
         return ClusterConnection(

@@ -1,5 +1,4 @@
 import CoalmineCore
-import CoalmineEngine
 import Logging
 
 /// The router of a cluster mode: each rollout goes to the Istio or Gateway API router its config names.

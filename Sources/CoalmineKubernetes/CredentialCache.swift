@@ -32,7 +32,7 @@ actor CredentialCache {
             material.token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             validUntil = clock() + maxAge
         case .exec(let plugin)?:
-            let output = try plugin.run()
+            let output = try await plugin.run()
             material.token = output.token
             if let certificate = output.clientCertificatePEM, let key = output.clientKeyPEM {
                 material.clientCertificate = (certificate, key)

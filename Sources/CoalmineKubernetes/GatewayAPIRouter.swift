@@ -1,5 +1,4 @@
 import CoalmineCore
-import CoalmineEngine
 import Logging
 
 /// The weights of a Gateway API HTTPRoute's `rules[].backendRefs[]`, by Service. Written as integers summing to 100

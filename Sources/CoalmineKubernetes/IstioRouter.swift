@@ -1,5 +1,4 @@
 import CoalmineCore
-import CoalmineEngine
 import Logging
 import Synchronization
 

@@ -1,24 +1,23 @@
 import AsyncHTTPClient
 import CoalmineCore
-import CoalmineEngine
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// A thin client of the Kubernetes API: GET an object, PATCH it with a JSON Patch. Every call has a timeout,
-/// is authenticated with the credentials of the moment, and is retried once after a 401 with fresh ones.
+/// A thin client of the Kubernetes API: GET an object, PATCH it with a JSON Patch. Every call has one deadline
+/// covering connect, headers and body, is authenticated with the credentials of the moment, and is retried once after a 401 with fresh ones.
 public final class KubernetesClient: Sendable {
     private let baseURL: String
     private let http: HTTPClient
     private let tls: TLSConfiguration?
     private let credentials: CredentialCache
-    private let timeout: TimeAmount
+    private let timeout: Duration
 
     /// Builds a client for `endpoint`. It owns an HTTP client: call `shutdown()` when done.
     public init(
-        endpoint: ClusterEndpoint, timeout: Duration = .seconds(10), clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
+        endpoint: ClusterEndpoint, timeout: Duration = .seconds(10), clock: @escaping @Sendable () -> Timestamp = KubernetesClient.wallClock,
         logger: Logger = Logger(label: "coalmine.kubernetes")
     ) throws {
         guard var url = URLComponents(string: endpoint.server), let host = url.host,
@@ -50,7 +49,12 @@ public final class KubernetesClient: Sendable {
         }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         credentials = CredentialCache(endpoint.credentials, clock: clock)
-        self.timeout = .milliseconds(timeout.wholeMilliseconds)
+        self.timeout = timeout
+    }
+
+    /// Credentials expire in wall-clock time.
+    @Sendable public static func wallClock() -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
     public func shutdown() async throws {
@@ -84,20 +88,22 @@ public final class KubernetesClient: Sendable {
                 }
                 request.tlsConfiguration = tls
             }
-            let response = try await http.execute(request, timeout: timeout)
-            let bytes = try await response.body.collect(upTo: 16 << 20)
-            let data = Data(bytes.readableBytesView)
-            if response.status == .unauthorized, !refreshed {
+            let (status, data) = try await withDeadline(timeout) { [http, request] in
+                let response = try await http.execute(request, deadline: .distantFuture)
+                let bytes = try await response.body.collect(upTo: 16 << 20)
+                return (response.status, Data(bytes.readableBytesView))
+            }
+            if status == .unauthorized, !refreshed {
                 // Tokens rotate and exec credentials expire: try once more with fresh ones.
                 await credentials.invalidate()
                 refreshed = true
                 continue
             }
-            guard (200..<300).contains(response.status.code) else {
-                let status = try? JSONDecoder().decode(JSONValue.self, from: data)
+            guard (200..<300).contains(status.code) else {
+                let details = try? JSONDecoder().decode(JSONValue.self, from: data)
                 throw KubernetesError(
-                    code: Int(response.status.code), reason: status?["reason"]?.string,
-                    message: status?["message"]?.string ?? String(decoding: data.prefix(500), as: UTF8.self))
+                    code: Int(status.code), reason: details?["reason"]?.string,
+                    message: details?["message"]?.string ?? String(decoding: data.prefix(500), as: UTF8.self))
             }
             return try JSONDecoder().decode(JSONValue.self, from: data)
         }

@@ -1,5 +1,4 @@
 import CoalmineCore
-import CoalmineEngine
 import Logging
 
 /// Sets a rollout's weights on a VirtualService or HTTPRoute with a guarded JSON Patch of just those two

@@ -35,7 +35,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         let logger = makeLogger("coalmine")
         let connection: ClusterConnection?
         do {
-            connection = try ClusterConnection.make(config.kubernetes, logger: logger)
+            connection = try ClusterConnection.make(config.kubernetes, withheldVariables: config.secretVariables, logger: logger)
         } catch {
             print("kubernetes (\(config.kubernetes.mode.rawValue)): \(error)")
             throw ExitCode(1)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoalmineChat
 import CoalmineEngine
 import CoalmineCore
 import Foundation

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CoalmineChat
 import CoalmineCore
 import CoalmineEngine
 import Logging

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoalmineChat
 import CoalmineCore
 import CoalmineEngine
 import CoalmineTestSupport

@@ -1,3 +1,4 @@
+import CoalmineChat
 import CoalmineCore
 import CoalmineEngine
 import Crypto

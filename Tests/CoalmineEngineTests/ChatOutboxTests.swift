@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoalmineChat
 import CoalmineCore
 import CoalmineEngine
 import CoalmineTestSupport
@@ -32,7 +33,7 @@ import Testing
             try await fixture.command(.pause)
             await runner.runDueEffects()
             #expect(titles(capture).count == 1, "nothing overtakes the notice that waits")
-            let waiting = try #require(try await fixture.journal.pendingEffects().first { $0.lane == "notifier:console" })
+            let waiting = try #require(try await fixture.journal.pendingEffects().first { $0.lane == .notifier("console") })
             #expect(waiting.nextAttemptAt >= fixture.clock.now() + .seconds(30), "not sooner than Retry-After")
 
             fixture.clock.advance(by: .seconds(29))

@@ -35,7 +35,7 @@ struct EngineFixture {
     /// A runner on this engine's outbox; by default through the dry-run router and the recording notifier.
     func runner(router: (any TrafficRouter)? = nil, notifiers: [any Notifier]? = nil) -> EffectRunner {
         EffectRunner(
-            engine: engine, store: journal, router: router ?? self.router, notifiers: notifiers ?? [notifier], links: links,
+            engine: engine, router: router ?? self.router, notifiers: notifiers ?? [notifier], links: links,
             clock: clock.reading, logger: Logger(label: "test.effects"))
     }
 

@@ -67,15 +67,59 @@ import Testing
         let workspace = try TestWorkspace()
         let journal = try SQLiteJournal(path: workspace.journalPath)
         var first = JournalUnit()
-        first.effects = [NewEffect(rollout: "tf-model-service", run: 1, lane: "router:tf-model-service", payload: "{}")]
-        try await journal.commit([first], at: Timestamp(secondsSinceEpoch: 1))
+        first.effects = [
+            NewEffect(
+                rollout: "tf-model-service", run: 1, lane: .router(rollout: "tf-model-service"),
+                effect: .setWeights(WeightSplit(run: 1, canary: 5)))
+        ]
+        let created = try await journal.commit([first], at: Timestamp(secondsSinceEpoch: 1))
         let pending = try await journal.pendingEffects()
         #expect(pending.count == 1)
+        #expect(pending == created, "the commit hands back exactly what the outbox holds")
+        #expect(pending[0].effect == .setWeights(WeightSplit(run: 1, canary: 5)))
         let requested = try await journal.history(of: "tf-model-service")
         #expect(requested.map(\.kind) == [.effectRequested], "each effect is journaled as requested")
         var settle = JournalUnit()
-        settle.effectUpdates = [EffectUpdate(id: pending[0].id, status: .done, attempts: 1, nextAttemptAt: Timestamp(secondsSinceEpoch: 2))]
+        settle.settlements = [EffectSettlement(pending[0], .applied(WeightSplit(run: 1, canary: 5)), tried: true)]
         try await journal.commit([settle], at: Timestamp(secondsSinceEpoch: 2))
         #expect(try await journal.pendingEffects().isEmpty)
+    }
+
+    @Test func anOutboxWrittenBeforeTypedLanesIsReadAsTyped() async throws {
+        let workspace = try TestWorkspace()
+        // The schema and rows as the previous release wrote them.
+        let old = try DatabaseQueue(path: workspace.journalPath)
+        try await old.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                    INSERT INTO grdb_migrations VALUES ('v1'), ('v2-action-links');
+                    CREATE TABLE journal (sequence INTEGER PRIMARY KEY, recorded_at INTEGER NOT NULL,
+                        rollout TEXT NOT NULL, run INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
+                        previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                    CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, rollout TEXT NOT NULL,
+                        run INTEGER NOT NULL, lane TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
+                    CREATE INDEX outbox_pending ON outbox(status, id);
+                    CREATE TABLE alert_delivery (fingerprint TEXT NOT NULL, starts_at TEXT NOT NULL,
+                        status TEXT NOT NULL, PRIMARY KEY (fingerprint, starts_at, status)) WITHOUT ROWID;
+                    CREATE TABLE action_link_use (nonce TEXT PRIMARY KEY, rollout TEXT NOT NULL,
+                        action TEXT NOT NULL, actor TEXT NOT NULL, used_at INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO outbox (rollout, run, lane, payload, status, attempts, next_attempt_at, last_error)
+                    VALUES ('tf-model-service', 1, 'router:tf-model-service',
+                        '{"effect":{"setWeights":{"_0":{"canary":5,"run":1}}}}', 'pending', 2, 5000, '503');
+                    """)
+        }
+        try old.close()
+        let journal = try SQLiteJournal(path: workspace.journalPath)
+        let pending = try await journal.pendingEffects()
+        #expect(
+            pending == [
+                OutboxItem(
+                    id: 1, rollout: "tf-model-service", run: 1, lane: .router(rollout: "tf-model-service"),
+                    effect: .setWeights(WeightSplit(run: 1, canary: 5)), attempts: 2,
+                    createdAt: Timestamp(millisecondsSinceEpoch: 5000), nextAttemptAt: Timestamp(millisecondsSinceEpoch: 5000),
+                    lastError: "503")
+            ])
     }
 }

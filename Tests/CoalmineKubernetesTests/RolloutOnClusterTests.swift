@@ -25,7 +25,7 @@ import Testing
             let engine = try await RolloutEngine(config: config, store: journal, clock: clock.reading)
             let notifier = RecordingNotifier(name: "console")
             let runner = EffectRunner(
-                engine: engine, store: journal, router: router, notifiers: [notifier],
+                engine: engine, router: router, notifiers: [notifier],
                 links: ActionLinks(publicURL: "http://127.0.0.1:9095", signer: ActionSigner(currentKey: "k"), ttl: .seconds(3600)),
                 clock: clock.reading)
             let watcher = DriftWatcher(engine: engine, router: router, interval: .seconds(30))

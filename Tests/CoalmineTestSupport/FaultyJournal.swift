@@ -34,7 +34,8 @@ public final class FaultyJournal: JournalStore {
         public var description: String { "disk I/O error (simulated)" }
     }
 
-    public func commit(_ units: [JournalUnit], at time: Timestamp) async throws {
+    @discardableResult
+    public func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem] {
         let (failing, held) = state.withLock { state in
             state.commits += 1
             state.units += units.count
@@ -47,7 +48,7 @@ public final class FaultyJournal: JournalStore {
             }
         }
         if failing { throw DiskFull() }
-        try await inner.commit(units, at: time)
+        return try await inner.commit(units, at: time)
     }
 
     public func latestTransitions() async throws -> [String: String] { try await inner.latestTransitions() }

@@ -1,3 +1,4 @@
+import CoalmineCore
 /// Google Chat incoming webhook: a cardsV2 card with link buttons.
 public struct GoogleChatFormat: ChatFormat {
     public var pace: Duration { .seconds(1) }
@@ -12,18 +13,18 @@ public struct GoogleChatFormat: ChatFormat {
         }
         buttons.append(["text": "Status", "onClick": ["openLink": ["url": message.statusURL]]])
         let card: [String: Any] = [
-            "header": ["title": ChatText.truncate(message.title, to: 200), "subtitle": message.rollout.namespace],
+            "header": ["title": TextLimit.characters(message.title, 200), "subtitle": message.rollout.namespace],
             "sections": [
                 [
                     "widgets": [
-                        ["textParagraph": ["text": ChatText.truncate(facts, to: 8000)]],
+                        ["textParagraph": ["text": TextLimit.characters(facts, 8000)]],
                         ["buttonList": ["buttons": buttons]],
                     ]
                 ]
             ],
         ]
         let payload: [String: Any] = [
-            "text": ChatText.truncate(message.title, to: 4000),
+            "text": TextLimit.characters(message.title, 4000),
             "cardsV2": [["cardId": "coalmine-\(message.rollout.name)", "card": card]],
         ]
         return ChatRequest(url: url, body: json(payload))

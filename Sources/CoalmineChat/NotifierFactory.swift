@@ -29,7 +29,7 @@ public enum NotifierFactory {
         case nil:
             throw Failure(description: "notifier \(settings.name): no webhook URL configured")
         }
-        return ChatNotifier(name: settings.name, url: url, format: format, poster: ChatPoster(client: client))
+        return ChatNotifier(name: settings.name, url: url, format: format, poster: ChatPoster(client: client, timeout: settings.timeout))
     }
 
     /// The chat format of `kind`; nil for `log`, which prints instead of posting.

@@ -1,3 +1,4 @@
+import CoalmineCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -21,9 +22,10 @@ public struct ChatReply: Sendable {
 /// Posts chat requests and sorts failures into permanent and transient ones.
 public struct ChatPoster: Sendable {
     let client: HTTPClient
-    let timeout: TimeAmount
+    /// Covers the whole exchange, body included: a chat API that sends its headers and stalls is cut off too.
+    let timeout: Duration
 
-    public init(client: HTTPClient, timeout: TimeAmount = .seconds(10)) {
+    public init(client: HTTPClient, timeout: Duration = .seconds(10)) {
         self.client = client
         self.timeout = timeout
     }
@@ -37,10 +39,11 @@ public struct ChatPoster: Sendable {
         let headers: HTTPHeaders
         let body: Data
         do {
-            let response = try await client.execute(http, timeout: timeout)
-            status = response.status
-            headers = response.headers
-            body = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+            (status, headers, body) = try await withDeadline(timeout) { [client, http] in
+                let response = try await client.execute(http, deadline: .distantFuture)
+                let body = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                return (response.status, response.headers, body)
+            }
         } catch {
             throw .transient("\(Self.redact(request.url)): \(error)")
         }

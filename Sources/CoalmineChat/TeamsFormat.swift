@@ -1,3 +1,4 @@
+import CoalmineCore
 /// Microsoft Teams through a Workflows webhook: an Adaptive Card 1.4 with `Action.OpenUrl` buttons.
 /// (Office 365 connectors are retired.)
 public struct TeamsFormat: ChatFormat {
@@ -8,7 +9,7 @@ public struct TeamsFormat: ChatFormat {
     public func request(for message: NoticeMessage, to url: String) -> ChatRequest {
         // Teams cards reject payloads over about 28 KB; each fact is bounded so the whole stays below that.
         let facts = message.facts.map { fact -> [String: Any] in
-            ["title": fact.label, "value": ChatText.truncate(ChatText.escapeMarkdown(fact.value), to: 2000)]
+            ["title": fact.label, "value": TextLimit.characters(ChatText.escapeMarkdown(fact.value), 2000)]
         }
         var actions: [[String: Any]] = message.links.map { link in
             ["type": "Action.OpenUrl", "title": link.title, "url": link.url]
@@ -18,7 +19,7 @@ public struct TeamsFormat: ChatFormat {
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
             "body": [
                 [
-                    "type": "TextBlock", "text": ChatText.truncate(ChatText.escapeMarkdown(message.title), to: 500),
+                    "type": "TextBlock", "text": TextLimit.characters(ChatText.escapeMarkdown(message.title), 500),
                     "weight": "Bolder", "size": "Medium", "wrap": true,
                     "color": message.severity == .critical ? "Attention" : "Default",
                 ],

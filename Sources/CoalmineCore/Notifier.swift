@@ -1,5 +1,3 @@
-import CoalmineCore
-
 /// Delivers notices to one channel.
 public protocol Notifier: Sendable {
     var name: String { get }

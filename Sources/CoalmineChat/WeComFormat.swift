@@ -1,3 +1,4 @@
+import CoalmineCore
 /// WeCom (WeChat Work) group robot: markdown, links inline (robots have no buttons).
 public struct WeComFormat: ChatFormat {
     /// WeCom allows 20 messages a minute per robot.
@@ -12,7 +13,7 @@ public struct WeComFormat: ChatFormat {
         let actions = message.links.map { "[\($0.title)](\($0.url))" } + ["[Status](\(message.statusURL))"]
         let footer = "\n" + actions.joined(separator: "  ")
         // The links must survive truncation: the body is cut, never the actions. WeCom counts 4096 bytes.
-        let body = ChatText.truncate(lines.joined(separator: "\n"), toBytes: 4096 - footer.utf8.count)
+        let body = TextLimit.utf8Bytes(lines.joined(separator: "\n"), 4096 - footer.utf8.count)
         return ChatRequest(url: url, body: json(["msgtype": "markdown", "markdown": ["content": body + footer]]))
     }
 

@@ -1,3 +1,4 @@
+import CoalmineCore
 import Crypto
 import Foundation
 
@@ -33,7 +34,7 @@ public struct DingTalkFormat: ChatFormat {
         let payload: [String: Any] = [
             "msgtype": "actionCard",
             "actionCard": [
-                "title": ChatText.truncate(message.title, to: 100), "text": ChatText.truncate(text, toBytes: 18_000),
+                "title": TextLimit.characters(message.title, 100), "text": TextLimit.utf8Bytes(text, 18_000),
                 "btnOrientation": "0", "btns": buttons,
             ],
         ]

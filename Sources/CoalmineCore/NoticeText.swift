@@ -1,5 +1,3 @@
-import CoalmineCore
-
 /// The plain-text rendering of a notice: what the log notifier prints and what rich formats start from.
 public enum NoticeText {
     /// What happened, in a few words. `now` gives a reminder its elapsed time.

@@ -1,3 +1,4 @@
+import CoalmineCore
 import Crypto
 import Foundation
 
@@ -41,12 +42,12 @@ public struct FeishuFormat: ChatFormat {
             "card": [
                 "config": ["wide_screen_mode": true],
                 "header": [
-                    "title": ["tag": "plain_text", "content": ChatText.truncate(message.title, to: 200)],
+                    "title": ["tag": "plain_text", "content": TextLimit.characters(message.title, 200)],
                     "template": template,
                 ],
                 // plain_text, not lark_md: annotation text must not become markup or @-mentions.
                 "elements": [
-                    ["tag": "div", "text": ["tag": "plain_text", "content": ChatText.truncate(facts, to: 8000)]],
+                    ["tag": "div", "text": ["tag": "plain_text", "content": TextLimit.characters(facts, 8000)]],
                     ["tag": "action", "actions": buttons],
                 ],
             ],

@@ -1,3 +1,4 @@
+import CoalmineCore
 /// Discord webhook: an embed with the facts and the links. Mentions are switched off so annotation text cannot
 /// ping anyone.
 public struct DiscordFormat: ChatFormat {
@@ -14,16 +15,16 @@ public struct DiscordFormat: ChatFormat {
             case .info: 0x3B_82F6
             }
         var fields: [[String: Any]] = message.facts.prefix(20).map { fact in
-            ["name": fact.label, "value": ChatText.truncate(ChatText.escapeMarkdown(fact.value), to: 1000), "inline": false]
+            ["name": fact.label, "value": TextLimit.characters(ChatText.escapeMarkdown(fact.value), 1000), "inline": false]
         }
         let links = message.links.map { "[\($0.title)](\($0.url))" } + ["[Status](\(message.statusURL))"]
         fields.append(["name": "Act", "value": links.joined(separator: " · "), "inline": false])
         let embed: [String: Any] = [
-            "title": ChatText.truncate(message.title, to: 256), "color": color, "fields": fields,
+            "title": TextLimit.characters(message.title, 256), "color": color, "fields": fields,
             "timestamp": message.sentAt.rfc3339,
         ]
         let payload: [String: Any] = [
-            "content": ChatText.truncate(ChatText.escapeMarkdown(message.title), to: 2000), "embeds": [embed],
+            "content": TextLimit.characters(ChatText.escapeMarkdown(message.title), 2000), "embeds": [embed],
             "allowed_mentions": ["parse": [String]()],
         ]
         return ChatRequest(url: url, body: json(payload))

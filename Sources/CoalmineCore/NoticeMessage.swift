@@ -1,5 +1,3 @@
-import CoalmineCore
-
 /// A notice ready to send: what happened, the facts a human needs, and the links to act on it. Every provider
 /// format renders this same content in its own way.
 public struct NoticeMessage: Sendable {
@@ -53,8 +51,8 @@ public struct NoticeMessage: Sendable {
         if let alert = notice.alert {
             var cause = "\(alert.name) (\(alert.role.rawValue))"
             // Annotations can be any length; no message needs more than this of them.
-            if let summary = alert.summary { cause += ": \(ChatText.truncate(summary, to: 2000))" }
-            if let value = alert.value { cause += " [value \(ChatText.truncate(value, to: 200))]" }
+            if let summary = alert.summary { cause += ": \(TextLimit.characters(summary, 2000))" }
+            if let value = alert.value { cause += " [value \(TextLimit.characters(value, 200))]" }
             facts.append(("Alert", cause))
         }
         facts.append(("By", notice.actor))

@@ -1,3 +1,4 @@
+import CoalmineCore
 /// Slack incoming webhook: Block Kit with link buttons. Unfurling is off: Slack would fetch every link for a
 /// preview (harmless for action links, whose GET never acts, but noisy).
 public struct SlackFormat: ChatFormat {
@@ -8,8 +9,8 @@ public struct SlackFormat: ChatFormat {
     public func request(for message: NoticeMessage, to url: String) -> ChatRequest {
         let facts = message.facts.map { "*\($0.label)*: \(ChatText.escapeAngles($0.value))" }.joined(separator: "\n")
         var blocks: [[String: Any]] = [
-            ["type": "header", "text": ["type": "plain_text", "text": ChatText.truncate(message.title, to: 150)]],
-            ["type": "section", "text": ["type": "mrkdwn", "text": ChatText.truncate(facts, to: 3000)]],
+            ["type": "header", "text": ["type": "plain_text", "text": TextLimit.characters(message.title, 150)]],
+            ["type": "section", "text": ["type": "mrkdwn", "text": TextLimit.characters(facts, 3000)]],
         ]
         var buttons: [[String: Any]] = message.links.map { link in
             var button: [String: Any] = [
@@ -26,7 +27,7 @@ public struct SlackFormat: ChatFormat {
         ])
         blocks.append(["type": "actions", "elements": buttons])
         let payload: [String: Any] = [
-            "text": ChatText.truncate(ChatText.escapeAngles(message.title), to: 3000), "blocks": blocks,
+            "text": TextLimit.characters(ChatText.escapeAngles(message.title), 3000), "blocks": blocks,
             "unfurl_links": false, "unfurl_media": false,
         ]
         return ChatRequest(url: url, body: json(payload))

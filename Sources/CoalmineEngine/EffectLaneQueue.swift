@@ -1,0 +1,97 @@
+import CoalmineCore
+import CoalmineJournal
+import Synchronization
+
+/// The effects of one lane that are not settled yet, shared by the engine, which adds them after each commit and
+/// retires them once their settlement is durable, and the lane's one runner task, which waits here for work.
+public final class EffectLaneQueue: Sendable {
+    /// Settlements the journal did not accept: held here, never re-run, until the journal takes them.
+    struct HeldSettlements: Sendable {
+        var settlements: [EffectSettlement]
+        var failures: Int
+        var retryAt: Timestamp
+    }
+
+    private struct State {
+        var items: [OutboxItem] = []
+        var held: HeldSettlements?
+        /// Something arrived that the runner has not woken up for yet.
+        var arrived = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    public let lane: EffectLane
+    private let state = Mutex(State())
+
+    init(lane: EffectLane) {
+        self.lane = lane
+    }
+
+    /// The unsettled effects, oldest first.
+    public var items: [OutboxItem] { state.withLock { $0.items } }
+
+    /// Whether an effect of this lane is waiting or running.
+    public var isBusy: Bool { state.withLock { !$0.items.isEmpty || $0.held != nil } }
+
+    var held: HeldSettlements? { state.withLock { $0.held } }
+
+    func add(_ items: [OutboxItem]) {
+        let waiter = state.withLock { state in
+            state.items += items
+            state.arrived = true
+            return state.waiter.take()
+        }
+        waiter?.resume()
+    }
+
+    /// After a durable settlement: done effects leave, retried ones wait for their next attempt.
+    func retire(_ settlements: [EffectSettlement]) {
+        state.withLock { state in
+            for settlement in settlements {
+                guard let index = state.items.firstIndex(where: { $0.id == settlement.effect.id }) else { continue }
+                if case .retrying(let error, let at) = settlement.outcome {
+                    state.items[index].attempts = settlement.attempts
+                    state.items[index].nextAttemptAt = at
+                    state.items[index].lastError = error
+                } else {
+                    state.items.remove(at: index)
+                }
+            }
+            state.held = nil
+        }
+    }
+
+    func hold(_ held: HeldSettlements) {
+        state.withLock { $0.held = held }
+    }
+
+    /// Returns when an effect arrives, after `limit` (if given), or when the task is cancelled.
+    func waitForWork(upTo limit: Duration?) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForArrival() }
+            if let limit { group.addTask { try? await Task.sleep(for: limit) } }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForArrival() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if state.arrived || Task.isCancelled {
+                        state.arrived = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            // Cancelled before the continuation was stored: `Task.isCancelled` above sees it instead.
+            state.withLock { $0.waiter.take() }?.resume()
+        }
+        state.withLock { $0.arrived = false }
+    }
+}

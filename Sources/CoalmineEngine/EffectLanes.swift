@@ -1,0 +1,23 @@
+import CoalmineCore
+import CoalmineJournal
+
+/// Every lane the config has: each rollout's router and each notifier. Fixed for the life of the engine, so
+/// readers need no lock to find a lane.
+public struct EffectLanes: Sendable {
+    public let queues: [EffectLane: EffectLaneQueue]
+
+    init(config: CoalmineConfig) {
+        let lanes = config.rollouts.map { EffectLane.router(rollout: $0.name) } + config.notifiers.map { .notifier($0.name) }
+        queues = Dictionary(uniqueKeysWithValues: lanes.map { ($0, EffectLaneQueue(lane: $0)) })
+    }
+
+    public subscript(lane: EffectLane) -> EffectLaneQueue? { queues[lane] }
+
+    func add(_ items: [OutboxItem]) {
+        for (lane, items) in Dictionary(grouping: items, by: \.lane) { queues[lane]?.add(items) }
+    }
+
+    func retire(_ settlements: [EffectSettlement]) {
+        for (lane, settlements) in Dictionary(grouping: settlements, by: \.effect.lane) { queues[lane]?.retire(settlements) }
+    }
+}

@@ -1,0 +1,12 @@
+import Foundation
+
+/// How journal bodies and outbox payloads are written: sorted keys, so the same value always gives the same
+/// bytes (they are hashed), and slashes as they are (URLs and lanes read naturally).
+public enum JournalJSON {
+    public static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Only our own plain value types are encoded here, and they always encode.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+}
