@@ -136,6 +136,8 @@ let package = Package(
             dependencies: [
                 "CoalmineCore", "CoalmineJournal", "CoalmineEngine", "CoalmineChat", "CoalmineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -174,6 +176,8 @@ let package = Package(
                 "CoalmineEngine",
                 "CoalmineHTTP",
                 "CoalmineJournal",
+                "CoalmineKubernetes",
+                "CoalmineChat",
                 "CoalmineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

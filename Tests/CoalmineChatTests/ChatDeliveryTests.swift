@@ -15,7 +15,7 @@ import Testing
         let capture = ChatCaptureServer()
         try await capture.run { base in
             try await HTTPClient.withHTTPClient { client in
-                let poster = ChatPoster(client: client, timeout: .milliseconds(Int64(timeout.wholeMilliseconds)))
+                let poster = ChatPoster(client: client, timeout: timeout)
                 let notifier = ChatNotifier(name: endpoint, url: "\(base)/\(endpoint)", format: format, poster: poster)
                 try await body(notifier, capture)
             }
@@ -94,6 +94,17 @@ import Testing
             #expect(badRequest.isPermanent)
             #expect(badRequest.description == "400 Bad Request: Bad payload")
             #expect(await failure(of: notifier) == nil, "the provider's normal answer is a success")
+        }
+    }
+
+    @Test func anAnswerWhoseBodyNeverEndsIsCutOffAtTheDeadline() async throws {
+        try await withNotifier("slack", format: SlackFormat(), timeout: .milliseconds(500)) { notifier, capture in
+            capture.script("slack", [.stalled])
+            let started = ContinuousClock.now
+            let stalled = try #require(await failure(of: notifier))
+            #expect(!stalled.isPermanent, "tried again later")
+            #expect(stalled.description.contains("no complete answer within 500ms"))
+            #expect(started.duration(to: .now) < .seconds(3), "the headers came at once; the body's wait counts too")
         }
     }
 

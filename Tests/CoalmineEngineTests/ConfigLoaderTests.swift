@@ -214,6 +214,34 @@ import Testing
         }
     }
 
+    @Test func notifiersHaveADeadlineAndAGiveUpTimeOfTheirOwn() throws {
+        let config = try ConfigLoader.parse(
+            """
+            notifiers:
+              - { name: fast, type: slack, urlEnv: SLACK_URL, timeout: 2s, giveUpAfter: 2h }
+              - { name: plain, type: log }
+            \(Self.minimalRollout)
+            """)
+        #expect(config.notifiers.map(\.timeout) == [.seconds(2), .seconds(10)])
+        #expect(config.notifiers.map(\.giveUpAfter) == [.seconds(7200), .seconds(24 * 3600)])
+        #expect(config.secretVariables == ["SLACK_URL"], "withheld from exec credential plugins")
+        do {
+            _ = try ConfigLoader.parse(
+                """
+                notifiers:
+                  - { name: a, type: log, timeout: soon, giveUpAfter: 0s }
+                \(Self.minimalRollout)
+                """)
+            Issue.record("a config with problems loaded")
+        } catch {
+            #expect(
+                error.problems.map(\.description) == [
+                    "notifiers[0].timeout: expected a duration such as 30s, 5m, 24h or 2d, found 'soon'",
+                    "notifiers[0].giveUpAfter: must be longer than zero",
+                ])
+        }
+    }
+
     @Test func aConfigWithoutRolloutsIsRefused() {
         #expect(throws: ConfigProblems([ConfigProblem(path: "rollouts", message: "is required: list at least one rollout")])) {
             try ConfigLoader.parse("server: { listen: \"127.0.0.1:9095\" }")

@@ -3,6 +3,7 @@ import CoalmineEngine
 import CoalmineJournal
 import CoalmineTestSupport
 import Logging
+import Metrics
 
 /// An engine over a real SQLite journal in a temp folder, a manual clock, the dry-run router and a recording
 /// notifier; `reopen()` plays a process restart on the same journal file.
@@ -17,17 +18,23 @@ struct EngineFixture {
     let links = ActionLinks(
         publicURL: "http://127.0.0.1:9095", signer: ActionSigner(currentKey: "test-signing-key"), ttl: .seconds(12 * 3600))
 
-    init(rolloutExtra: String = "") async throws {
-        workspace = try TestWorkspace()
-        config = try workspace.config(rolloutExtra: rolloutExtra)
+    init(rolloutExtra: String = "", notifiers: String? = nil) async throws {
+        let workspace = try TestWorkspace()
+        self.workspace = workspace
+        config = try notifiers.map { try workspace.config(rolloutExtra: rolloutExtra, notifiers: $0) }
+            ?? workspace.config(rolloutExtra: rolloutExtra)
         journal = FaultyJournal(try SQLiteJournal(path: workspace.journalPath))
         engine = try await RolloutEngine(config: config, store: journal, clock: clock.reading)
     }
 
-    /// A new engine on the same journal file, as after a crash and restart.
-    mutating func reopen() async throws {
+    /// A new engine on the same journal file, as after a crash and restart; with `config`, as after a restart with
+    /// a changed config.
+    mutating func reopen(
+        config changed: CoalmineConfig? = nil, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) async throws {
         engine = try await RolloutEngine(
-            config: config, store: try SQLiteJournal(path: workspace.journalPath), clock: clock.reading)
+            config: changed ?? config, store: try SQLiteJournal(path: workspace.journalPath), clock: clock.reading,
+            metricsFactory: metricsFactory)
     }
 
     var runner: EffectRunner { runner() }

@@ -159,11 +159,15 @@ import Testing
                 uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody())
             #expect(failed.status == .serviceUnavailable)
             #expect((failed.json["error"] as? String)?.contains("the journal cannot commit") == true)
+            let notReady = try await client.execute(uri: "/readyz", method: .get)
+            #expect(notReady.status == .serviceUnavailable, "reads still work, but a replica that cannot commit is not ready")
+            #expect((notReady.json["error"] as? String)?.contains("the journal cannot commit: disk I/O error") == true)
             fixture.journal.failCommits(false)
             let retried = try await client.execute(
                 uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody())
             #expect(retried.status == .ok)
             #expect(retried.json["transitions"] as? Int == 1, "Alertmanager's retry is acted on, nothing was lost")
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
         }
     }
 }

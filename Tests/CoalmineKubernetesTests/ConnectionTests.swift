@@ -223,4 +223,23 @@ import Testing
         }
         #expect(double.requests.map(\.authorization).suffix(2) == ["Bearer projected-1", "Bearer projected-2"])
     }
+
+    @Test func anAPIAnswerWhoseBodyNeverEndsIsCutOffAtTheRequestTimeout() async throws {
+        let double = try double()
+        double.stall(next: 1)
+        try await double.run { base in
+            let client = try KubernetesClient(
+                endpoint: ClusterEndpoint(server: base, credentials: CredentialSource(bearer: .token("kubeconfig-token"))),
+                timeout: .milliseconds(500))
+            let started = ContinuousClock.now
+            await #expect {
+                _ = try await client.get(Self.vsPath)
+            } throws: { error in
+                "\(error)".contains("no complete answer within 500ms")
+            }
+            #expect(started.duration(to: .now) < .seconds(3))
+            #expect(try await client.get(Self.vsPath)["metadata"]?["name"]?.string == "tf-model-route", "the next call works")
+            try await client.shutdown()
+        }
+    }
 }

@@ -27,22 +27,36 @@ public final class ChatCaptureServer: Sendable {
         /// Header names in lower case.
         public var headers: [String: String]
         public var delay: Duration
+        /// Send the head, then trickle the body without ever finishing it.
+        public var stallsBody: Bool
 
-        public init(status: Int, body: String = "", headers: [String: String] = [:], delay: Duration = .zero) {
+        public init(
+            status: Int, body: String = "", headers: [String: String] = [:], delay: Duration = .zero,
+            stallsBody: Bool = false
+        ) {
             self.status = status
             self.body = body
             self.headers = headers
             self.delay = delay
+            self.stallsBody = stallsBody
         }
+
+        /// A 200 whose body never ends.
+        public static let stalled = Answer(status: 200, stallsBody: true)
     }
 
-    private let state = Mutex<(captured: [Captured], scripts: [String: [Answer]])>(([], [:]))
+    private let state = Mutex<(captured: [Captured], scripts: [String: [Answer]], stalling: Bool)>(([], [:], false))
 
     public init() {}
 
     /// The next answers for `endpoint`, used in order before the provider's normal answer.
     public func script(_ endpoint: String, _ answers: [Answer]) {
         state.withLock { $0.scripts[endpoint, default: []] += answers }
+    }
+
+    /// From now on every endpoint answers `Answer.stalled`, whatever is scripted.
+    public func stallEverything() {
+        state.withLock { $0.stalling = true }
     }
 
     public func captured(_ endpoint: String) -> [Captured] {
@@ -74,6 +88,7 @@ public final class ChatCaptureServer: Sendable {
                     Captured(
                         endpoint: endpoint, query: request.uri.query, headers: headers,
                         body: Data(bytes.readableBytesView), receivedAt: .now))
+                if state.stalling { return .stalled }
                 if var queue = state.scripts[endpoint], !queue.isEmpty {
                     let next = queue.removeFirst()
                     state.scripts[endpoint] = queue
@@ -82,6 +97,7 @@ public final class ChatCaptureServer: Sendable {
                 return Self.normalAnswer(for: endpoint)
             }
             if answer.delay > .zero { try await Task.sleep(for: answer.delay) }
+            if answer.stallsBody { return StalledResponse.make(status: HTTPResponse.Status(code: answer.status)) }
             var fields = HTTPFields()
             for (name, value) in answer.headers { if let name = HTTPField.Name(name) { fields[name] = value } }
             return Response(

@@ -21,6 +21,7 @@ public final class KubernetesAPIDouble: Sendable {
         public var contentType: String?
         public var authorization: String?
         public var body: Data
+        public var receivedAt: ContinuousClock.Instant
     }
 
     struct State {
@@ -29,6 +30,7 @@ public final class KubernetesAPIDouble: Sendable {
         var tokens: Set<String> = []
         var servedIstioVersions: Set<String> = ["v1", "v1beta1"]
         var failNext: [Int] = []
+        var stallNext = 0
         var concurrentWrites = 0
         var requests: [Request] = []
         var clientCertificatesAuthenticate = false
@@ -70,6 +72,8 @@ public final class KubernetesAPIDouble: Sendable {
     public func serveIstio(versions: Set<String>) { state.withLock { $0.servedIstioVersions = versions } }
     /// The next requests answer these statuses instead of being served.
     public func fail(next statuses: [Int]) { state.withLock { $0.failNext += statuses } }
+    /// The next `count` requests get a head at once and a body that never ends.
+    public func stall(next count: Int) { state.withLock { $0.stallNext += count } }
     /// The next `count` PATCHes find that someone else wrote the object just before them.
     public func writeConcurrently(beforeNextPatches count: Int) { state.withLock { $0.concurrentWrites += count } }
     public var requests: [Request] { state.withLock { $0.requests } }
@@ -127,7 +131,11 @@ public final class KubernetesAPIDouble: Sendable {
             state.requests.append(
                 KubernetesAPIDouble.Request(
                     method: request.method.rawValue, path: request.uri.path, contentType: contentType,
-                    authorization: authorization, body: body))
+                    authorization: authorization, body: body, receivedAt: .now))
+            if state.stallNext > 0 {
+                state.stallNext -= 1
+                return StalledResponse.make()
+            }
             if !state.failNext.isEmpty {
                 let code = state.failNext.removeFirst()
                 return Self.status(code, reason: "InternalError", "injected failure")

@@ -1,5 +1,4 @@
 import CoalmineCore
-import CoalmineEngine
 import Synchronization
 
 /// A notifier that keeps what it was given, and fails on demand the way a chat API does.

@@ -20,9 +20,11 @@ public final class TestWorkspace: Sendable {
 
     /// The example rollout with test-sized times. `rolloutExtra` is YAML added under the rollout (indented by
     /// four spaces), `webhookExtra` under `server.webhook` (by four), `webhookAuth` replaces the bearer token.
-    /// `actions` replaces the `server.actions` mapping (flow YAML).
+    /// `actions` replaces the `server.actions` mapping (flow YAML); `notifiers` replaces the list of notifiers (flow
+    /// YAML, one per line, indented by two).
     public func config(
-        rolloutExtra extra: String = "", webhookAuth: String? = nil, webhookExtra: String = "", actions: String? = nil
+        rolloutExtra extra: String = "", webhookAuth: String? = nil, webhookExtra: String = "", actions: String? = nil,
+        notifiers: String = "  - { name: console, type: log }"
     ) throws -> CoalmineConfig {
         try ConfigLoader.parse(
             """
@@ -37,7 +39,7 @@ public final class TestWorkspace: Sendable {
             store:
               sqlite: { path: "\(journalPath)" }
             notifiers:
-              - { name: console, type: log }
+            \(notifiers)
             defaults:
               bake: 1h
             rollouts:
