@@ -116,8 +116,8 @@ public struct EffectRunner: Service {
             } catch let failure as DeliveryFailure where failure.isPermanent {
                 return EffectSettlement(item, .failed(error: failure.description), tried: true)
             } catch {
-                let limit = giveUpAfter[name] ?? .seconds(24 * 3600)
-                if clock() >= item.createdAt + limit {
+                // Every notifier lane is one the config names, so its limit is known.
+                if let limit = giveUpAfter[name], clock() >= item.createdAt + limit {
                     let reason = "not delivered within \(DurationText.format(limit)); last error: \(error)"
                     return EffectSettlement(item, .failed(error: reason), tried: true)
                 }

@@ -209,6 +209,12 @@ public actor RolloutEngine {
         return try await store.history(of: name)
     }
 
+    /// One page of a rollout's journal: see `JournalStore.history(of:before:limit:)`.
+    public func history(of name: String, before: Int64?, limit: Int) async throws -> HistoryPage {
+        _ = try spec(named: name)
+        return try await store.history(of: name, before: before, limit: limit)
+    }
+
     func spec(named name: String) throws -> RolloutSpec {
         guard let spec = config.rollout(named: name) else {
             throw EngineError.unknownRollout(name, known: config.rollouts.map(\.name))

@@ -3,6 +3,7 @@ import CoalmineEngine
 import CoalmineJournal
 import Foundation
 import Hummingbird
+import HummingbirdCore
 
 /// `/api/v1/rollouts...`: what operators, the CLI and scripts use. Bearer API token on every call.
 struct OperatorAPIRoutes {
@@ -41,7 +42,8 @@ struct OperatorAPIRoutes {
         api.get(":name/history") { request, context in
             await guarded(request) {
                 let name = try context.parameters.require("name")
-                return try historyResponse(name: name, entries: try await engine.history(of: name))
+                let (before, limit) = try Self.historyPaging(request.uri)
+                return try historyResponse(name: name, page: try await engine.history(of: name, before: before, limit: limit))
             }
         }
         api.post(":name/:action") { request, context in
@@ -99,9 +101,35 @@ struct OperatorAPIRoutes {
         }
     }
 
-    /// Entries with their bodies embedded as JSON objects, oldest first.
-    private func historyResponse(name: String, entries: [JournalEntry]) throws -> Response {
-        let objects: [[String: Any]] = entries.map { entry in
+    static let defaultHistoryLimit = 200
+    static let maxHistoryLimit = 1000
+
+    /// `?limit=N&before=SEQ`: limit 1 to 1000 (default 200), before a positive sequence.
+    static func historyPaging(_ uri: URI) throws -> (before: Int64?, limit: Int) {
+        let query = uri.queryParameters
+        var limit = defaultHistoryLimit
+        if let text = query["limit"].map(String.init) {
+            guard let value = Int(text), (1...maxHistoryLimit).contains(value) else {
+                throw RequestRejection(
+                    status: .badRequest, message: "limit must be a whole number from 1 to \(maxHistoryLimit), found '\(text)'")
+            }
+            limit = value
+        }
+        var before: Int64?
+        if let text = query["before"].map(String.init) {
+            guard let value = Int64(text), value > 0 else {
+                throw RequestRejection(
+                    status: .badRequest,
+                    message: "before must be a journal sequence (a whole number above 0, the 'next' of a page), found '\(text)'")
+            }
+            before = value
+        }
+        return (before, limit)
+    }
+
+    /// A page of entries with their bodies embedded as JSON objects, oldest first, and `next` for the older page.
+    private func historyResponse(name: String, page: HistoryPage) throws -> Response {
+        let objects: [[String: Any]] = page.entries.map { entry in
             [
                 "sequence": entry.sequence, "recordedAt": entry.recordedAt.rfc3339, "rollout": entry.rollout,
                 "run": entry.run, "kind": entry.kind.rawValue,
@@ -110,7 +138,8 @@ struct OperatorAPIRoutes {
             ]
         }
         let data = try JSONSerialization.data(
-            withJSONObject: ["rollout": name, "entries": objects], options: [.sortedKeys, .withoutEscapingSlashes])
+            withJSONObject: ["rollout": name, "entries": objects, "next": page.next.map { $0 as Any } ?? NSNull()],
+            options: [.sortedKeys, .withoutEscapingSlashes])
         return APIResponse.json(data: data, status: .ok)
     }
 }

@@ -23,6 +23,10 @@ public protocol JournalStore: Sendable {
     /// Entries of one rollout, oldest first.
     func history(of rollout: String) async throws -> [JournalEntry]
 
+    /// One page of a rollout's entries: the newest `limit` whose sequence is below `before` (all when nil),
+    /// oldest first, walked by index however long the journal is.
+    func history(of rollout: String, before: Int64?, limit: Int) async throws -> HistoryPage
+
     /// Answers when the store can serve reads: what `/readyz` asks.
     func ping() async throws
 
@@ -35,4 +39,16 @@ public enum ChainVerification: Equatable, Sendable {
     case intact(entries: Int)
     /// The first entry whose stored hash or link does not match what its content gives.
     case broken(sequence: Int64, reason: String)
+}
+
+/// A page of a rollout's journal, oldest first.
+public struct HistoryPage: Equatable, Sendable {
+    public var entries: [JournalEntry]
+    /// The `before` of the next older page; nil when this page reaches the rollout's first entry.
+    public var next: Int64?
+
+    public init(entries: [JournalEntry], next: Int64?) {
+        self.entries = entries
+        self.next = next
+    }
 }

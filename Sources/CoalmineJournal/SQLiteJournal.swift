@@ -89,6 +89,10 @@ public final class SQLiteJournal: JournalStore {
                     ALTER TABLE outbox DROP COLUMN lane;
                     """)
         }
+        migrator.registerMigration("v4-history-by-rollout") { db in
+            // History pages walk one rollout's entries backwards from a sequence: an index read, not a scan.
+            try db.execute(sql: "CREATE INDEX journal_by_rollout_sequence ON journal(rollout, sequence)")
+        }
         return migrator
     }
 
@@ -225,6 +229,19 @@ public final class SQLiteJournal: JournalStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE rollout = ? ORDER BY sequence", arguments: [rollout])
                 .compactMap(Self.entry(from:))
+        }
+    }
+
+    public func history(of rollout: String, before: Int64?, limit: Int) async throws -> HistoryPage {
+        try await pool.read { db in
+            // One more than asked: whether it exists says if there is an older page.
+            let newestFirst = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM journal WHERE rollout = ? AND sequence < ? ORDER BY sequence DESC LIMIT ?",
+                arguments: [rollout, before ?? Int64.max, limit + 1]
+            ).compactMap(Self.entry(from:))
+            let page = Array(newestFirst.prefix(limit).reversed())
+            return HistoryPage(entries: page, next: newestFirst.count > limit ? page.first?.sequence : nil)
         }
     }
 

@@ -36,12 +36,18 @@ struct StatusCommand: AsyncParsableCommand {
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "history", abstract: "Show a rollout's journal, oldest first.")
+        commandName: "history", abstract: "Show a rollout's newest journal entries (or all of them), oldest first.")
 
     @Argument(help: "The rollout's name.")
     var name: String
 
-    @Flag(name: .long, help: "Print the API's JSON.")
+    @Option(name: .long, help: "How many of the newest entries (1 to 1000).")
+    var limit = 200
+
+    @Flag(name: .long, help: "Every entry, page by page from the newest back.")
+    var all = false
+
+    @Flag(name: .long, help: "Print the API's JSON (one page per line with --all).")
     var json = false
 
     @OptionGroup var client: ClientOptions
@@ -49,13 +55,19 @@ struct HistoryCommand: AsyncParsableCommand {
     func run() async throws {
         let api = try client.client()
         try await reportingFailures {
-            let data = try await api.send(.GET, "/api/v1/rollouts/\(name)/history")
-            if json {
-                print(String(decoding: data, as: UTF8.self))
-                return
-            }
-            let document = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-            for entry in document?["entries"] as? [[String: Any]] ?? [] {
+            var pages: [[[String: Any]]] = []
+            var before: Int64?
+            repeat {
+                let query = "limit=\(all ? 1000 : limit)" + (before.map { "&before=\($0)" } ?? "")
+                let data = try await api.send(.GET, "/api/v1/rollouts/\(name)/history?\(query)")
+                if json { print(String(decoding: data, as: UTF8.self)) }
+                let document = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+                pages.append(document?["entries"] as? [[String: Any]] ?? [])
+                before = (document?["next"] as? NSNumber)?.int64Value
+            } while all && before != nil
+            guard !json else { return }
+            // Pages come newest first; each page is oldest first.
+            for entry in pages.reversed().joined() {
                 print(StatusTable.historyLine(entry))
             }
         }

@@ -22,6 +22,32 @@ import Testing
         #expect(try await journal.verifyChain() == .intact(entries: 3))
     }
 
+    @Test(arguments: [1, 3, 4, 6, 7]) func historyPagesWalkBackToTheFirstEntryAndNoFurther(limit: Int) async throws {
+        let workspace = try TestWorkspace()
+        let journal = try SQLiteJournal(path: workspace.journalPath)
+        // Six entries of this rollout between entries of another.
+        var mixed = JournalUnit()
+        for index in 0..<6 {
+            mixed.entries.append(NewJournalEntry(rollout: "tf-model-service", run: 1, kind: .transition, body: "{\"i\":\(index)}"))
+            mixed.entries.append(NewJournalEntry(rollout: "ranker", run: 1, kind: .transition, body: "{}"))
+        }
+        try await journal.commit([mixed], at: Timestamp(secondsSinceEpoch: 1))
+        var pages: [HistoryPage] = []
+        var before: Int64?
+        repeat {
+            let page = try await journal.history(of: "tf-model-service", before: before, limit: limit)
+            #expect(page.entries.count == min(limit, 6 - pages.count * limit))
+            #expect(page.entries.map(\.sequence) == page.entries.map(\.sequence).sorted(), "oldest first within a page")
+            pages.append(page)
+            before = page.next
+        } while before != nil && pages.count < 10
+        #expect(pages.count == (6 + limit - 1) / limit, "no empty page at the end, even when \(limit) divides 6")
+        #expect(pages.last?.next == nil)
+        let walked = pages.reversed().flatMap(\.entries)
+        #expect(walked == (try await journal.history(of: "tf-model-service")), "the pages are the whole history, once")
+        #expect(try await journal.history(of: "tf-model-service", before: 1, limit: 5) == HistoryPage(entries: [], next: nil))
+    }
+
     @Test func theDatabaseRefusesEditsAndDeletions() async throws {
         let workspace = try TestWorkspace()
         let journal = try SQLiteJournal(path: workspace.journalPath)

@@ -1,4 +1,5 @@
 import CoalmineCore
+import CoalmineTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -101,6 +102,8 @@ import Testing
             try await client.execute(
                 uri: "/api/v1/rollouts/tf-model-service/rollback", method: .post, headers: json,
                 body: ByteBuffer(string: #"{"actor":"bob","reason":"CUDA mismatch"}"#))
+            // The router lane applies the rollback at once and its read-back completes it.
+            try await waitUntil { try await fixture.runtime.engine.view(of: "tf-model-service").state == .rolledBack }
             let response = try await client.execute(
                 uri: "/api/v1/rollouts/tf-model-service/history", method: .get, headers: fixture.apiAuth)
             let entries = try #require(response.json["entries"] as? [[String: Any]])
@@ -110,8 +113,45 @@ import Testing
             #expect(actions.map { $0["actor"] as? String } == ["alice", "bob"])
             #expect(actions.last?["reason"] as? String == "CUDA mismatch")
             let transitions = entries.filter { $0["kind"] as? String == "transition" }.compactMap { $0["body"] as? [String: Any] }
-            #expect(transitions.map { $0["to"] as? String } == ["observing", "rolling-back"])
+            #expect(transitions.map { $0["to"] as? String } == ["observing", "rolling-back", "rolled-back"])
+            #expect(transitions.last?["actor"] as? String == "router", "completed by the read-back, not by bob")
             #expect(entries.allSatisfy { ($0["hash"] as? String)?.count == 64 })
+        }
+    }
+
+    @Test func historyComesInPagesFromTheNewestBack() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            try await fixture.startRollout(client)
+            try await client.execute(uri: "/api/v1/rollouts/tf-model-service/pause", method: .post, headers: fixture.apiAuth)
+            // The lanes settle the effects as they run: wait until the journal holds still.
+            try await waitUntil { try await fixture.journal.pendingEffects().isEmpty }
+            let all = try await client.execute(uri: "/api/v1/rollouts/tf-model-service/history", method: .get, headers: fixture.apiAuth)
+            let everything = try #require(all.json["entries"] as? [[String: Any]]).compactMap { $0["sequence"] as? Int }
+            #expect(everything.count > 4)
+            #expect(all.json["next"] is NSNull, "the default page of 200 holds it all")
+
+            var walked: [Int] = []
+            var uri = "/api/v1/rollouts/tf-model-service/history?limit=3"
+            while true {
+                let page = try await client.execute(uri: uri, method: .get, headers: fixture.apiAuth)
+                #expect(page.status == .ok)
+                walked = try #require(page.json["entries"] as? [[String: Any]]).compactMap { $0["sequence"] as? Int } + walked
+                guard let next = page.json["next"] as? Int else { break }
+                uri = "/api/v1/rollouts/tf-model-service/history?limit=3&before=\(next)"
+            }
+            #expect(walked == everything)
+
+            for (query, message) in [
+                ("limit=0", "limit must be a whole number from 1 to 1000, found '0'"),
+                ("limit=1001", "limit must be a whole number from 1 to 1000, found '1001'"),
+                ("before=latest", "before must be a journal sequence (a whole number above 0, the 'next' of a page), found 'latest'"),
+            ] {
+                let refused = try await client.execute(
+                    uri: "/api/v1/rollouts/tf-model-service/history?\(query)", method: .get, headers: fixture.apiAuth)
+                #expect(refused.status == .badRequest)
+                #expect(refused.json["error"] as? String == message)
+            }
         }
     }
 

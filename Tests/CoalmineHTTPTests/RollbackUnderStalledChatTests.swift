@@ -66,7 +66,11 @@ import Testing
                     }
                     let worst = latencies.max()!
                     let median = latencies.sorted()[latencies.count / 2]
-                    print("abort → PATCH with every notifier stalled, \(Self.rollouts) rollouts: median \(median), worst \(worst)")
+                    func ms(_ duration: Duration) -> String {
+                        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+                        return "\((milliseconds * 10).rounded() / 10) ms"
+                    }
+                    print("abort → PATCH with every notifier stalled, \(Self.rollouts) rollouts: median \(ms(median)), worst \(ms(worst))")
                     #expect(worst <= .milliseconds(100), "p99 (the worst of \(Self.rollouts)) abort → PATCH: \(worst)")
                     for index in 0..<Self.rollouts {
                         let route = double.object("virtualservices", namespace: "ml", name: "route-\(index)")?["spec"]?["http"]?[0]?["route"]

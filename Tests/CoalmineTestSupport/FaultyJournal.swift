@@ -56,6 +56,9 @@ public final class FaultyJournal: JournalStore {
     public func pendingEffects() async throws -> [OutboxItem] { try await inner.pendingEffects() }
     public func linkUses() async throws -> [ActionLinkUse] { try await inner.linkUses() }
     public func history(of rollout: String) async throws -> [JournalEntry] { try await inner.history(of: rollout) }
+    public func history(of rollout: String, before: Int64?, limit: Int) async throws -> HistoryPage {
+        try await inner.history(of: rollout, before: before, limit: limit)
+    }
     public func ping() async throws { try await inner.ping() }
     public func verifyChain() async throws -> ChainVerification { try await inner.verifyChain() }
 }
