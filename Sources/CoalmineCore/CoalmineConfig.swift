@@ -74,6 +74,8 @@ public enum WebhookAuth: Equatable, Sendable {
 
 public struct StoreSettings: Equatable, Sendable {
     public var sqlitePath: String = "data/coalmine.db"
+    /// How long settled outbox rows are kept; the journal keeps their record for good.
+    public var outboxRetention: Duration = .seconds(7 * 24 * 3600)
 
     public init() {}
 }

@@ -125,6 +125,12 @@ public struct ConfigReader {
             if let path = string(sqlite.take("path"), at: sqlite.pathOf("path")) { settings.sqlitePath = path }
             finish(sqlite)
         }
+        if var retention = mapping(fields.take("retention"), at: fields.pathOf("retention")) {
+            if case .some(.some(let outbox)) = duration(retention.take("outbox"), at: retention.pathOf("outbox")) {
+                settings.outboxRetention = outbox
+            }
+            finish(retention)
+        }
         finish(fields)
         return settings
     }

@@ -10,6 +10,8 @@ public enum RolloutEvent: Equatable, Sendable {
     case weightsFailed(run: Int, message: String)
     /// A periodic read found these weights in the cluster (a GitOps tool or a person may have changed them).
     case weightsObserved(run: Int, canaryWeight: Int)
+    /// A human declared a firing alert over (its resolution never arrived): the rollout goes on as if it resolved.
+    case alertCleared(fingerprint: String, actor: String)
 }
 
 /// A human's request, from the API, the CLI or a signed link.

@@ -30,6 +30,8 @@ public struct RolloutMachine: Sendable {
             transition.recordRouterFailure(run: run, message: message)
         case .weightsObserved(let run, let canaryWeight):
             transition.correctDrift(run: run, observedCanaryWeight: canaryWeight)
+        case .alertCleared(let fingerprint, let actor):
+            transition.clear(fingerprint: fingerprint, by: actor)
         }
         return transition.finish(from: state, allowedActions: allowedActions(in:))
     }

@@ -88,16 +88,28 @@ struct RolloutTransition {
                     $0.fingerprint == alert.fingerprint && $0.startsAt == alert.startsAt
                 })
             else { return }
-            let resolved = state.firingAlerts.remove(at: index)
-            guard state.phase.isActive else { return }
-            if resolved.role == .breaker, state.phase == .awaitingHuman, state.reason == .breaker {
-                notify(.breakerCleared, alert: resolved)
-            }
-            if state.phase == .paused, state.reason == .alert, state.firingAlerts.isEmpty {
-                enter(.observing, reason: .resolved)
-                state.nextStepAt = now + policy.bake
-                notify(.resumed, alert: resolved)
-            }
+            resolve(at: index)
+        }
+    }
+
+    /// A human clears an alert whose resolution was lost: exactly what its resolution would have done, with the
+    /// human as the actor.
+    mutating func clear(fingerprint: String, by human: String) {
+        guard let index = state.firingAlerts.firstIndex(where: { $0.fingerprint == fingerprint }) else { return }
+        actor = human
+        resolve(at: index)
+    }
+
+    private mutating func resolve(at index: Int) {
+        let resolved = state.firingAlerts.remove(at: index)
+        guard state.phase.isActive else { return }
+        if resolved.role == .breaker, state.phase == .awaitingHuman, state.reason == .breaker {
+            notify(.breakerCleared, alert: resolved)
+        }
+        if state.phase == .paused, state.reason == .alert, state.firingAlerts.isEmpty {
+            enter(.observing, reason: .resolved)
+            state.nextStepAt = now + policy.bake
+            notify(.resumed, alert: resolved)
         }
     }
 

@@ -4,6 +4,7 @@ import CoalmineCore
 public enum EngineError: Error, CustomStringConvertible {
     case unknownRollout(String, known: [String])
     case refused(ActionRefusal)
+    case alertNotFiring(String, rollout: String, firing: [String])
     /// The journal could not commit; nothing changed. Callers answer 503 so senders retry.
     case journalUnavailable(String)
 
@@ -12,6 +13,9 @@ public enum EngineError: Error, CustomStringConvertible {
         case .unknownRollout(let name, let known):
             "no rollout is named '\(name)'; configured: \(known.joined(separator: ", "))"
         case .refused(let refusal): "\(refusal)"
+        case .alertNotFiring(let fingerprint, let rollout, let firing):
+            "no alert with fingerprint \(fingerprint) fires for rollout \(rollout); firing now: "
+                + (firing.isEmpty ? "none" : firing.joined(separator: ", "))
         case .journalUnavailable(let detail): "the journal cannot commit: \(detail)"
         }
     }

@@ -21,6 +21,24 @@ enum JournalBody {
         var stableVersion: String?
     }
 
+    /// A human's clearing of a firing alert, journaled as a `human-action` with `action: clear-alert`.
+    struct AlertCleared: Codable {
+        var action = "clear-alert"
+        var actor: String
+        var reason: String
+        var fingerprint: String
+        var alertname: String
+        var startsAt: String
+
+        init(actor: String, reason: String, fingerprint: String, alertname: String, startsAt: String) {
+            self.actor = actor
+            self.reason = reason
+            self.fingerprint = fingerprint
+            self.alertname = alertname
+            self.startsAt = startsAt
+        }
+    }
+
     struct Transition: Codable {
         var from: RolloutPhase
         var fromReason: PhaseReason?

@@ -29,6 +29,9 @@ public actor RolloutEngine {
     /// The same as of the last successful commit; restored if a commit fails.
     var durableMemory: EngineMemory
     var queuedUnits: [(unit: JournalUnit, continuation: CheckedContinuation<Void, any Error>)] = []
+    /// When a delivery last carried each firing alert, by rollout and fingerprint. Not journaled (a repeat delivery
+    /// changes nothing else); after a restart an alert shows as last seen when it was received, until it comes again.
+    var alertsLastSeen: [String: [String: Timestamp]] = [:]
     var isCommitting = false
 
     /// Rebuilds every rollout's state from the journal: its newest transition, with deadlines as stored. Effects
@@ -113,7 +116,9 @@ public actor RolloutEngine {
             let resolvedAlready =
                 alert.status == .firing
                 && memory.deliveries.contains(AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved))
-            guard !memory.deliveries.contains(key), !resolvedAlready else { continue }
+            guard !resolvedAlready else { continue }
+            for match in matches { noteSeen(alert, of: match.rollout, at: now) }
+            guard !memory.deliveries.contains(key) else { continue }
             memory.deliveries.insert(key)
             unit.deliveries.append(key)
             for match in matches {
@@ -150,6 +155,32 @@ public actor RolloutEngine {
         record(outcome, from: state, of: spec, into: &unit)
         try await commit(unit)
         return RolloutView(spec: spec, state: outcome.state, allowedActions: machine.allowedActions(in: outcome.state))
+    }
+
+    /// Clears a firing alert whose resolution never arrived, as a human's decision: journaled as a human action,
+    /// then the rollout goes on as if the alert resolved. Its delivery is forgotten, so if Alertmanager sends the
+    /// same firing again it counts again. Throws `EngineError.alertNotFiring` (nothing changes) when no alert of
+    /// the rollout with that fingerprint fires.
+    public func clearAlert(_ fingerprint: String, of name: String, actor: String, reason: String) async throws -> RolloutView {
+        let spec = try spec(named: name)
+        let state = memory.states[name]!
+        guard let alert = state.firingAlerts.first(where: { $0.fingerprint == fingerprint }) else {
+            throw EngineError.alertNotFiring(fingerprint, rollout: name, firing: state.firingAlerts.map(\.fingerprint))
+        }
+        var unit = JournalUnit()
+        unit.entries.append(
+            entry(
+                name, run: state.run, .humanAction,
+                JournalBody.AlertCleared(
+                    actor: actor, reason: reason, fingerprint: fingerprint, alertname: alert.name, startsAt: alert.startsAt)))
+        let outcome = machines[name]!.handle(.alertCleared(fingerprint: fingerprint, actor: actor), in: state, at: clock())
+        record(outcome, from: state, of: spec, into: &unit)
+        let firing = AlertDeliveryKey(fingerprint: fingerprint, startsAt: alert.startsAt, status: .firing)
+        memory.deliveries.remove(firing)
+        unit.forgottenDeliveries.append(firing)
+        try await commit(unit)
+        alertsLastSeen[name]?[fingerprint] = nil
+        return view(of: spec, in: outcome.state)
     }
 
     /// Lets time pass: bake deadlines, reminders and auto-rollbacks that are due fire now.
@@ -191,16 +222,28 @@ public actor RolloutEngine {
 
     // MARK: reading
 
+    /// The rollout as of the last durable commit: a reader never sees a state that a failing commit could still
+    /// take back.
     public func view(of name: String) throws -> RolloutView {
         let spec = try spec(named: name)
-        let state = memory.states[name]!
-        return RolloutView(spec: spec, state: state, allowedActions: machines[name]!.allowedActions(in: state))
+        return view(of: spec, in: durableMemory.states[name]!)
     }
 
     public func views() -> [RolloutView] {
-        config.rollouts.map { spec in
-            RolloutView(
-                spec: spec, state: memory.states[spec.name]!, allowedActions: machines[spec.name]!.allowedActions(in: memory.states[spec.name]!))
+        config.rollouts.map { view(of: $0, in: durableMemory.states[$0.name]!) }
+    }
+
+    private func view(of spec: RolloutSpec, in state: RolloutState) -> RolloutView {
+        RolloutView(
+            spec: spec, state: state, allowedActions: machines[spec.name]!.allowedActions(in: state),
+            lastSeen: alertsLastSeen[spec.name] ?? [:])
+    }
+
+    /// Remembers when a delivery last carried a firing alert, so a stale one (its resolution lost) shows.
+    private func noteSeen(_ alert: AlertObservation, of rollout: String, at now: Timestamp) {
+        switch alert.status {
+        case .firing: alertsLastSeen[rollout, default: [:]][alert.fingerprint] = now
+        case .resolved: alertsLastSeen[rollout]?[alert.fingerprint] = nil
         }
     }
 

@@ -12,13 +12,14 @@ public struct RolloutView: Codable, Equatable, Sendable {
     public var stableWeight: Int
     public var since: Timestamp
     public var nextStepAt: Timestamp?
-    public var firingAlerts: [FiringAlert]
+    public var firingAlerts: [FiringAlertView]
     public var canaryVersion: String?
     public var stableVersion: String?
     public var allowedActions: [HumanAction]
     public var stateVersion: Int
 
-    init(spec: RolloutSpec, state: RolloutState, allowedActions: [HumanAction]) {
+    /// `lastSeen`: when a delivery last carried each firing alert, by fingerprint (else when it was received).
+    init(spec: RolloutSpec, state: RolloutState, allowedActions: [HumanAction], lastSeen: [String: Timestamp] = [:]) {
         name = spec.name
         namespace = spec.namespace
         self.state = state.phase
@@ -29,7 +30,9 @@ public struct RolloutView: Codable, Equatable, Sendable {
         stableWeight = state.stableWeight
         since = state.since
         nextStepAt = state.nextStepAt
-        firingAlerts = state.firingAlerts
+        firingAlerts = state.firingAlerts.map {
+            FiringAlertView(alert: $0, lastSeenAt: lastSeen[$0.fingerprint] ?? $0.receivedAt)
+        }
         canaryVersion = state.canaryVersion
         stableVersion = state.stableVersion
         self.allowedActions = allowedActions

@@ -46,6 +46,21 @@ struct OperatorAPIRoutes {
                 return try historyResponse(name: name, page: try await engine.history(of: name, before: before, limit: limit))
             }
         }
+        api.post(":name/alerts/:fingerprint/clear") { request, context in
+            await guarded(request) {
+                let name = try context.parameters.require("name")
+                let fingerprint = try context.parameters.require("fingerprint")
+                let body = try await actionRequest(request)
+                guard let reason = body.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw RequestRejection(
+                        status: .badRequest,
+                        message: "reason is required: say why this alert is over although no resolution arrived"
+                            + " (e.g. {\"reason\":\"resolved notification lost in the Alertmanager migration\"})")
+                }
+                return APIResponse.json(
+                    try await engine.clearAlert(fingerprint, of: name, actor: body.actor ?? "api", reason: reason))
+            }
+        }
         api.post(":name/:action") { request, context in
             await guarded(request) {
                 let name = try context.parameters.require("name")
@@ -81,6 +96,7 @@ struct OperatorAPIRoutes {
                         error: refusal.description, state: refusal.phase, reason: refusal.reason,
                         allowedActions: refusal.allowedActions), status: .conflict)
             case .journalUnavailable: return APIResponse.error(.serviceUnavailable, error.description + "; retry later")
+            case .alertNotFiring: return APIResponse.error(.conflict, error.description)
             }
         } catch {
             return error.response

@@ -27,6 +27,9 @@ public protocol JournalStore: Sendable {
     /// oldest first, walked by index however long the journal is.
     func history(of rollout: String, before: Int64?, limit: Int) async throws -> HistoryPage
 
+    /// Deletes outbox rows settled before `cutoff` (the journal keeps their `effect-result`); returns how many.
+    func pruneOutbox(settledBefore cutoff: Timestamp) async throws -> Int
+
     /// Answers when the store can serve reads: what `/readyz` asks.
     func ping() async throws
 

@@ -7,12 +7,15 @@ public struct JournalUnit: Sendable, Equatable {
     public var effects: [NewEffect] = []
     public var settlements: [EffectSettlement] = []
     public var deliveries: [AlertDeliveryKey] = []
+    /// Deliveries to forget: a cleared alert's firing, so that a re-sent firing counts again.
+    public var forgottenDeliveries: [AlertDeliveryKey] = []
     public var linkUses: [ActionLinkUse] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        entries.isEmpty && effects.isEmpty && settlements.isEmpty && deliveries.isEmpty && linkUses.isEmpty
+        entries.isEmpty && effects.isEmpty && settlements.isEmpty && deliveries.isEmpty
+            && forgottenDeliveries.isEmpty && linkUses.isEmpty
     }
 }
 

@@ -93,6 +93,16 @@ public final class SQLiteJournal: JournalStore {
             // History pages walk one rollout's entries backwards from a sequence: an index read, not a scan.
             try db.execute(sql: "CREATE INDEX journal_by_rollout_sequence ON journal(rollout, sequence)")
         }
+        migrator.registerMigration("v5-outbox-settled-at") { db in
+            // Settled rows are pruned by when they settled; rows settled before this column existed count from
+            // their last attempt.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN settled_at INTEGER;
+                    UPDATE outbox SET settled_at = next_attempt_at WHERE status != 'pending';
+                    CREATE INDEX outbox_settled ON outbox(settled_at) WHERE settled_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 
@@ -147,10 +157,14 @@ public final class SQLiteJournal: JournalStore {
                     var nextAttemptAt = time
                     if case .retrying(_, let at) = settlement.outcome { nextAttemptAt = at }
                     try db.execute(
-                        sql: "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                        sql: """
+                            UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, settled_at = ?
+                            WHERE id = ?
+                            """,
                         arguments: [
                             Self.rowStatus(of: settlement.outcome), settlement.attempts, nextAttemptAt.millisecondsSinceEpoch,
-                            settlement.outcome.error ?? item.lastError, item.id,
+                            settlement.outcome.error ?? item.lastError,
+                            settlement.outcome.isPending ? nil : time.millisecondsSinceEpoch, item.id,
                         ])
                     try append(
                         NewJournalEntry(
@@ -166,6 +180,11 @@ public final class SQLiteJournal: JournalStore {
                 for key in unit.deliveries {
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO alert_delivery (fingerprint, starts_at, status) VALUES (?, ?, ?)",
+                        arguments: [key.fingerprint, key.startsAt, key.status.rawValue])
+                }
+                for key in unit.forgottenDeliveries {
+                    try db.execute(
+                        sql: "DELETE FROM alert_delivery WHERE fingerprint = ? AND starts_at = ? AND status = ?",
                         arguments: [key.fingerprint, key.startsAt, key.status.rawValue])
                 }
             }
@@ -242,6 +261,13 @@ public final class SQLiteJournal: JournalStore {
             ).compactMap(Self.entry(from:))
             let page = Array(newestFirst.prefix(limit).reversed())
             return HistoryPage(entries: page, next: newestFirst.count > limit ? page.first?.sequence : nil)
+        }
+    }
+
+    public func pruneOutbox(settledBefore cutoff: Timestamp) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE settled_at < ?", arguments: [cutoff.millisecondsSinceEpoch])
+            return db.changesCount
         }
     }
 

@@ -18,12 +18,18 @@ struct ActionOptions: ParsableArguments {
 
 /// Sends one action and prints the rollout as it now stands.
 func perform(_ action: String, _ options: ActionOptions, extra: [String: String] = [:]) async throws {
-    let api = try options.client.client()
+    try await post(
+        "/api/v1/rollouts/\(options.name)/\(action)", actor: options.actor, reason: options.reason, client: options.client,
+        extra: extra)
+}
+
+/// Posts a human's decision, naming the actor (default `cli:<login name>`), and prints the rollout it left.
+func post(_ path: String, actor: String?, reason: String?, client: ClientOptions, extra: [String: String] = [:]) async throws {
+    let api = try client.client()
     var body = extra
-    body["actor"] = options.actor ?? "cli:\(Environment.value("USER") ?? NSUserName())"
-    if let reason = options.reason { body["reason"] = reason }
-    let data = try await api.send(.POST, "/api/v1/rollouts/\(options.name)/\(action)", json: body)
-    let view = try JSONDecoder().decode(RolloutView.self, from: data)
+    body["actor"] = actor ?? "cli:\(Environment.value("USER") ?? NSUserName())"
+    if let reason { body["reason"] = reason }
+    let view = try JSONDecoder().decode(RolloutView.self, from: try await api.send(.POST, path, json: body))
     print(StatusTable.render([view]))
 }
 
@@ -75,4 +81,26 @@ struct RollbackCommand: AsyncParsableCommand {
         commandName: "rollback", abstract: "Send all traffic back to the stable version.")
     @OptionGroup var options: ActionOptions
     func run() async throws { try await reportingFailures { try await perform("rollback", options) } }
+}
+
+struct ClearAlertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clear-alert",
+        abstract: "Declare a firing alert over when its resolution never arrived; the rollout goes on as if it resolved.")
+    @Argument(help: "The rollout's name.")
+    var name: String
+    @Argument(help: "The alert's fingerprint, as `coalmine status NAME` lists it.")
+    var fingerprint: String
+    @Option(name: .long, help: "Why the alert is over; required, recorded in the journal.")
+    var reason: String
+    @Option(name: .long, help: "Who; recorded in the journal (default: cli:<login name>).")
+    var actor: String?
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            try await post(
+                "/api/v1/rollouts/\(name)/alerts/\(fingerprint)/clear", actor: actor, reason: reason, client: client)
+        }
+    }
 }

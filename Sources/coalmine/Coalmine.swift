@@ -11,7 +11,7 @@ struct Coalmine: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, StatusCommand.self, HistoryCommand.self,
             StartCommand.self, PauseCommand.self, ResumeCommand.self, ApproveCommand.self, PromoteCommand.self,
-            RollbackCommand.self, AuditCommand.self, NotifyTestCommand.self, RulesCommand.self,
+            RollbackCommand.self, ClearAlertCommand.self, AuditCommand.self, NotifyTestCommand.self, RulesCommand.self,
         ]
     )
 }

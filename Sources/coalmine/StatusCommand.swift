@@ -30,6 +30,9 @@ struct StatusCommand: AsyncParsableCommand {
                 ? try JSONDecoder().decode(RolloutList.self, from: data).rollouts
                 : [try JSONDecoder().decode(RolloutView.self, from: data)]
             print(StatusTable.render(views))
+            if name != nil, let view = views.first, !view.firingAlerts.isEmpty {
+                print("\n" + StatusTable.firingAlerts(of: view))
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 enum StatusTable {
     static func render(_ views: [RolloutView]) -> String {
         let header = ["ROLLOUT", "STATE", "RUN", "STEP", "STABLE/CANARY", "SINCE", "NEXT STEP", "ALERTS", "ALLOWED"]
-        let rows = views.map { view -> [String] in
+        return table([header] + views.map { view -> [String] in
             let state = view.reason.map { "\(view.state.rawValue) (\($0.rawValue))" } ?? view.state.rawValue
             return [
                 view.name, state, String(view.run), view.step < 0 ? "-" : String(view.step + 1),
@@ -14,9 +14,21 @@ enum StatusTable {
                 view.firingAlerts.isEmpty ? "-" : view.firingAlerts.map { "\($0.name)(\($0.role.rawValue))" }.joined(separator: ","),
                 view.allowedActions.map(\.rawValue).joined(separator: ","),
             ]
-        }
-        let table = [header] + rows
-        let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+        })
+    }
+
+    /// The firing alerts of one rollout with what `clear-alert` needs: the fingerprint, and whether deliveries
+    /// still carry the alert.
+    static func firingAlerts(of view: RolloutView) -> String {
+        let header = ["FINGERPRINT", "ALERT", "ROLE", "STARTS AT", "RECEIVED AT", "LAST SEEN AT"]
+        return table([header] + view.firingAlerts.map { alert in
+            [alert.fingerprint, alert.name, alert.role.rawValue, alert.startsAt, alert.receivedAt.rfc3339, alert.lastSeenAt.rfc3339]
+        })
+    }
+
+    /// Columns padded to their widest cell.
+    private static func table(_ table: [[String]]) -> String {
+        let widths = table[0].indices.map { column in table.map { $0[column].count }.max() ?? 0 }
         return table.map { row in
             row.enumerated().map { column, cell in
                 cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)

@@ -19,6 +19,7 @@ import Testing
                 events.append(("\(role) fires \(episode.prefix(10))", .zero, { _ in .alert(alert, role: role) }))
                 events.append(("\(role) resolves \(episode.prefix(10))", .zero, { _ in .alert(alert.resolved, role: role) }))
             }
+            events.append(("\(role) cleared by a human", .zero, { _ in .alertCleared(fingerprint: "fp-\(role)", actor: "prop") }))
         }
         for advance in [Duration.seconds(60), .seconds(1800), .seconds(3600), .seconds(86_400)] {
             events.append(("clock +\(DurationText.format(advance))", advance, { _ in .clock }))

@@ -51,6 +51,29 @@ import Testing
         #expect(driver.notices.map(\.kind) == [.resumed])
     }
 
+    @Test func aClearedAlertActsAsItsLostResolutionWithTheHumanAsActor() throws {
+        var driver = MachineDriver()
+        driver.command(.start)
+        let gate = AlertObservation.firing("CanaryLatencyHigh")
+        let memory = AlertObservation.firing("CanaryGPUMemoryHigh")
+        driver.send(.alert(gate, role: .gate))
+        driver.send(.alert(memory, role: .gate))
+        #expect(driver.state.phase == .paused)
+
+        let first = driver.send(.alertCleared(fingerprint: gate.fingerprint, actor: "alice"))
+        #expect(driver.state.phase == .paused, "the other alert still holds it")
+        #expect(driver.state.firingAlerts.map(\.name) == ["CanaryGPUMemoryHigh"])
+        #expect(first.actor == "alice")
+        let second = driver.send(.alertCleared(fingerprint: memory.fingerprint, actor: "alice"))
+        #expect(driver.state.phase == .observing)
+        #expect(driver.state.nextStepAt == driver.now + .seconds(3600), "the bake restarts, as on a resolution")
+        #expect(driver.notices.map(\.kind) == [.resumed])
+        #expect(second.actor == "alice")
+
+        let unknown = driver.send(.alertCleared(fingerprint: "no-such-alert", actor: "alice"))
+        #expect(unknown.state == driver.state && unknown.effects.isEmpty, "nothing to clear, nothing changes")
+    }
+
     @Test func theBreakerFreezesTheCanaryAndPagesAndItsResolutionKeepsWaitingForAHuman() throws {
         var driver = MachineDriver()
         driver.command(.start)

@@ -4,6 +4,7 @@ import CoalmineCore
 import CoalmineEngine
 import CoalmineJournal
 import CoalmineTestSupport
+import GRDB
 import Logging
 import MetricsTestKit
 import Testing
@@ -126,5 +127,26 @@ import Testing
         fixture.clock.advance(by: .seconds(3600))
         await fixture.runner.runDueEffects()
         #expect(fixture.notifier.attempts == 2, "no attempt after giving up")
+    }
+
+    @Test func settledOutboxRowsArePrunedAfterTheirRetentionAndTheJournalKeepsTheirRecord() async throws {
+        let fixture = try await EngineFixture(notifiers: "  - { name: console, type: log }\n  - { name: hook, type: log }")
+        let hook = RecordingNotifier(name: "hook")
+        hook.behave(.failTransiently)
+        try await fixture.command(.start)
+        await fixture.runner(notifiers: [fixture.notifier, hook]).runDueEffects()
+        let entries = try await fixture.engine.history(of: "tf-model-service").count
+        let pruner = OutboxPruner(store: fixture.journal, retention: .seconds(7 * 24 * 3600), clock: fixture.clock.reading)
+
+        fixture.clock.advance(by: .seconds(6 * 24 * 3600))
+        #expect(await pruner.pruneOnce() == 0, "younger than the retention")
+        fixture.clock.advance(by: .seconds(2 * 24 * 3600))
+        #expect(await pruner.pruneOnce() == 2, "the applied weights and the delivered notice")
+        #expect(try await fixture.journal.pendingEffects().map(\.lane) == [.notifier("hook")], "pending rows stay")
+        let rows = try await DatabaseQueue(path: fixture.workspace.journalPath).read {
+            try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox")
+        }
+        #expect(rows == 1)
+        #expect(try await fixture.engine.history(of: "tf-model-service").count == entries, "the journal is never pruned")
     }
 }

@@ -57,6 +57,44 @@ import Testing
         #expect(try await fixture.view().firingAlerts.isEmpty)
     }
 
+    @Test func aStuckAlertClearedByAHumanLetsTheRolloutGoOnAndCountsAgainWhenItFiresAgain() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let gate = AlertObservation.tfAlert("CanaryLatencyHigh")
+        _ = try await fixture.engine.receive([gate], source: "alertmanager")
+        #expect(try await fixture.view().state == .paused)
+        let received = fixture.clock.now()
+        fixture.clock.advance(by: .seconds(300))
+        _ = try await fixture.engine.receive([gate], source: "alertmanager")
+        let firing = try #require(try await fixture.view().firingAlerts.first)
+        #expect(firing.fingerprint == "fp-CanaryLatencyHigh")
+        #expect(firing.receivedAt == received)
+        #expect(firing.lastSeenAt == received + .seconds(300), "the repeat delivery shows the alert is still sent")
+
+        await #expect {
+            try await fixture.engine.clearAlert("fp-other", of: "tf-model-service", actor: "alice", reason: "lost")
+        } throws: { error in
+            "\(error)" == "no alert with fingerprint fp-other fires for rollout tf-model-service; firing now: fp-CanaryLatencyHigh"
+        }
+        let view = try await fixture.engine.clearAlert(
+            "fp-CanaryLatencyHigh", of: "tf-model-service", actor: "alice", reason: "resolution lost in an Alertmanager restart")
+        #expect(view.state == .observing)
+        #expect(view.firingAlerts.isEmpty)
+        let history = try await fixture.engine.history(of: "tf-model-service")
+        let cleared = try #require(history.last { $0.kind == .humanAction })
+        #expect(cleared.body.contains("\"action\":\"clear-alert\""))
+        #expect(cleared.body.contains("\"reason\":\"resolution lost in an Alertmanager restart\""))
+        #expect(history.last { $0.kind == .transition }?.body.contains("\"actor\":\"alice\"") == true)
+
+        // Alertmanager sends the same firing again: it is firing after all, so it counts again.
+        let again = try await fixture.engine.receive([gate], source: "alertmanager")
+        #expect(again.transitions == 1)
+        #expect(try await fixture.view().state == .paused)
+        var reopened = fixture
+        try await reopened.reopen()
+        #expect(try await reopened.view().state == .paused, "the forgotten delivery stays forgotten after a restart")
+    }
+
     @Test func alertsOfNoRolloutAreCountedAndIgnored() async throws {
         let fixture = try await EngineFixture()
         let stranger = AlertObservation(

@@ -155,6 +155,41 @@ import Testing
         }
     }
 
+    @Test func aFiringAlertIsListedWithItsTimesAndCanBeClearedWithAReason() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            try await fixture.startRollout(client)
+            try await client.execute(
+                uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody(fingerprint: "f1"))
+            let view = try await client.execute(uri: "/api/v1/rollouts/tf-model-service", method: .get, headers: fixture.apiAuth)
+            let alert = try #require((view.json["firingAlerts"] as? [[String: Any]])?.first)
+            #expect(alert["fingerprint"] as? String == "f1")
+            #expect(alert["startsAt"] as? String == "2027-01-15T08:00:00.123456789Z")
+            #expect(alert["receivedAt"] as? String == fixture.clock.now().rfc3339)
+            #expect(alert["lastSeenAt"] as? String == fixture.clock.now().rfc3339)
+
+            var json = fixture.apiAuth
+            json[.contentType] = "application/json"
+            let clear = "/api/v1/rollouts/tf-model-service/alerts/f1/clear"
+            let withoutReason = try await client.execute(
+                uri: clear, method: .post, headers: json, body: ByteBuffer(string: #"{"actor":"alice"}"#))
+            #expect(withoutReason.status == .badRequest)
+            #expect((withoutReason.json["error"] as? String)?.hasPrefix("reason is required") == true)
+            let notFiring = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/alerts/f2/clear", method: .post, headers: json,
+                body: ByteBuffer(string: #"{"actor":"alice","reason":"lost"}"#))
+            #expect(notFiring.status == .conflict)
+            #expect(notFiring.json["error"] as? String == "no alert with fingerprint f2 fires for rollout tf-model-service; firing now: f1")
+            #expect(try await fixture.runtime.engine.view(of: "tf-model-service").state == .paused, "refusals change nothing")
+
+            let cleared = try await client.execute(
+                uri: clear, method: .post, headers: json, body: ByteBuffer(string: #"{"actor":"alice","reason":"lost"}"#))
+            #expect(cleared.status == .ok)
+            #expect(cleared.json["state"] as? String == "observing")
+            #expect((cleared.json["firingAlerts"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     @Test func healthReadinessAndMetrics() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in

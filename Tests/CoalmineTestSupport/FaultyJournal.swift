@@ -59,6 +59,9 @@ public final class FaultyJournal: JournalStore {
     public func history(of rollout: String, before: Int64?, limit: Int) async throws -> HistoryPage {
         try await inner.history(of: rollout, before: before, limit: limit)
     }
+    public func pruneOutbox(settledBefore cutoff: Timestamp) async throws -> Int {
+        try await inner.pruneOutbox(settledBefore: cutoff)
+    }
     public func ping() async throws { try await inner.ping() }
     public func verifyChain() async throws -> ChainVerification { try await inner.verifyChain() }
 }
