@@ -6,11 +6,12 @@ public struct CoalmineConfig: Equatable, Sendable {
     public var notifiers: [NotifierSettings]
     public var defaults: RolloutPolicy
     public var rollouts: [RolloutSpec]
+    public var limits: AlertLimits
 
     public init(
         server: ServerSettings = ServerSettings(), store: StoreSettings = StoreSettings(),
         kubernetes: KubernetesSettings = KubernetesSettings(), notifiers: [NotifierSettings],
-        defaults: RolloutPolicy = RolloutPolicy(), rollouts: [RolloutSpec]
+        defaults: RolloutPolicy = RolloutPolicy(), rollouts: [RolloutSpec], limits: AlertLimits = AlertLimits()
     ) {
         self.server = server
         self.store = store
@@ -18,6 +19,7 @@ public struct CoalmineConfig: Equatable, Sendable {
         self.notifiers = notifiers
         self.defaults = defaults
         self.rollouts = rollouts
+        self.limits = limits
     }
 
     public func rollout(named name: String) -> RolloutSpec? {

@@ -22,11 +22,26 @@ public struct ConfigReader {
         let notifiers = readNotifiers(root.take("notifiers"))
         let defaults = readDefaults(root.take("defaults"))
         let rollouts = readRollouts(root.take("rollouts"), defaults: defaults, notifiers: notifiers)
+        let limits = readLimits(root.take("limits"))
         finish(root)
         return CoalmineConfig(
             server: server, store: store, kubernetes: kubernetes, notifiers: notifiers, defaults: defaults,
-            rollouts: rollouts
+            rollouts: rollouts, limits: limits
         )
+    }
+
+    private mutating func readLimits(_ value: ConfigValue?) -> AlertLimits {
+        var limits = AlertLimits()
+        guard var fields = mapping(value, at: "limits") else { return limits }
+        if let bytes = int(fields.take("valueBytes"), at: fields.pathOf("valueBytes")) {
+            // Room for the marker and some text before it: a limit below that would cut every value to nothing.
+            if bytes >= 64 { limits.valueBytes = bytes } else { report(fields.pathOf("valueBytes"), "must be at least 64 bytes") }
+        }
+        if let count = int(fields.take("labelsPerAlert"), at: fields.pathOf("labelsPerAlert")) {
+            if count >= 1 { limits.labelsPerAlert = count } else { report(fields.pathOf("labelsPerAlert"), "must be at least 1") }
+        }
+        finish(fields)
+        return limits
     }
 
     // MARK: server, store, kubernetes

@@ -11,6 +11,8 @@ enum JournalBody {
         var startsAt: String
         var labels: [String: String]
         var annotations: [String: String]
+        /// Labels past `limits.labelsPerAlert` that were not kept; absent when all were.
+        var labelsNotKept: Int?
     }
 
     struct HumanAction: Codable {

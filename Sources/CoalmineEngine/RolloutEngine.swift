@@ -121,16 +121,18 @@ public actor RolloutEngine {
             guard !memory.deliveries.contains(key) else { continue }
             memory.deliveries.insert(key)
             unit.deliveries.append(key)
+            // Classified on every label above; kept, journaled and shown within the limits.
+            let (kept, labelsNotKept) = alert.bounded(by: config.limits)
             for match in matches {
                 guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
                 unit.entries.append(
                     entry(
                         spec.name, run: state.run, .alertReceived,
                         JournalBody.AlertReceived(
-                            source: source, status: alert.status, alertname: alert.name, role: match.role,
-                            fingerprint: alert.fingerprint, startsAt: alert.startsAt, labels: alert.labels,
-                            annotations: alert.annotations)))
-                let outcome = machines[spec.name]!.handle(.alert(alert, role: match.role), in: state, at: now)
+                            source: source, status: kept.status, alertname: kept.name, role: match.role,
+                            fingerprint: kept.fingerprint, startsAt: kept.startsAt, labels: kept.labels,
+                            annotations: kept.annotations, labelsNotKept: labelsNotKept > 0 ? labelsNotKept : nil)))
+                let outcome = machines[spec.name]!.handle(.alert(kept, role: match.role), in: state, at: now)
                 if record(outcome, from: state, of: spec, into: &unit) { intake.transitions += 1 }
             }
         }

@@ -242,6 +242,22 @@ import Testing
         }
     }
 
+    @Test func alertLimitsHaveDefaultsAndRefuseUselessValues() throws {
+        #expect(try ConfigLoader.parse(Self.minimalRollout).limits == AlertLimits())
+        let custom = try ConfigLoader.parse("limits: { valueBytes: 1024, labelsPerAlert: 16 }\n\(Self.minimalRollout)")
+        #expect(custom.limits.valueBytes == 1024 && custom.limits.labelsPerAlert == 16)
+        do {
+            _ = try ConfigLoader.parse("limits: { valueBytes: 10, labelsPerAlert: 0, firing: 3 }\n\(Self.minimalRollout)")
+            Issue.record("a config with problems loaded")
+        } catch {
+            #expect(
+                error.problems.map(\.description) == [
+                    "limits.valueBytes: must be at least 64 bytes", "limits.labelsPerAlert: must be at least 1",
+                    "limits.firing: unknown key",
+                ])
+        }
+    }
+
     @Test func aConfigWithoutRolloutsIsRefused() {
         #expect(throws: ConfigProblems([ConfigProblem(path: "rollouts", message: "is required: list at least one rollout")])) {
             try ConfigLoader.parse("server: { listen: \"127.0.0.1:9095\" }")

@@ -1,4 +1,5 @@
 import CoalmineCore
+import Foundation
 import CoalmineEngine
 import CoalmineJournal
 import CoalmineTestSupport
@@ -93,6 +94,39 @@ import Testing
         var reopened = fixture
         try await reopened.reopen()
         #expect(try await reopened.view().state == .paused, "the forgotten delivery stays forgotten after a restart")
+    }
+
+    @Test func hugeAlertsAreKeptCutNotRefusedAndStillRoutedByEveryLabel() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let huge = String(repeating: "x", count: 1 << 20)
+        var labels = ["alertname": "CanaryErrorRatioHigh", "service": "tf-model-service", "coalmine_role": "breaker"]
+        for index in 0..<100 { labels["a\(index < 10 ? "0" : "")\(index)"] = index == 0 ? huge : "v" }
+        let alert = AlertObservation(
+            status: .firing, fingerprint: "big", startsAt: "2027-01-15T08:00:00Z", labels: labels,
+            annotations: ["summary": huge])
+        let intake = try await fixture.engine.receive([alert], source: "alertmanager")
+        #expect(intake.transitions == 1)
+        #expect(try await fixture.view().state == .awaitingHuman, "routed and given its role by labels it did not keep")
+
+        let received = try #require(try await fixture.engine.history(of: "tf-model-service").last { $0.kind == .alertReceived })
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(received.body.utf8)) as? [String: Any])
+        let kept = try #require(body["labels"] as? [String: String])
+        #expect(kept.count == 64)
+        #expect(kept["service"] == nil && kept["a63"] == "v", "the first 64 in sorted order")
+        #expect(body["labelsNotKept"] as? Int == 39)
+        let value = try #require(kept["a00"])
+        #expect(value.utf8.count <= 4096 && value.hasSuffix(TextLimit.marker))
+        let summary = try #require((body["annotations"] as? [String: String])?["summary"])
+        #expect(summary.utf8.count <= 4096 && summary.hasSuffix(TextLimit.marker))
+        #expect(received.body.utf8.count < 300_000)
+
+        let firing = try #require(try await fixture.view().firingAlerts.first)
+        #expect(firing.summary.map { $0.utf8.count <= 4096 && $0.hasSuffix(TextLimit.marker) } == true, "pages show the cut")
+        await fixture.runner.runDueEffects()
+        let page = try #require(fixture.notifier.messages.last)
+        let cause = try #require(page.facts.first { $0.label == "Alert" }?.value)
+        #expect(cause.contains(TextLimit.marker) && cause.utf8.count < 8000, "messages show the cut")
     }
 
     @Test func alertsOfNoRolloutAreCountedAndIgnored() async throws {
