@@ -6,6 +6,9 @@ public struct AlertLimits: Equatable, Sendable {
     public var valueBytes = 4096
     /// Labels kept per alert, the first ones in sorted order.
     public var labelsPerAlert = 64
+    /// Firing alerts written in full into each `transition` entry; the rest are counted. The exact set lives in
+    /// the store's table of firing alerts, so a transition's size does not grow with a storm.
+    public var firingAlertsShown = 50
 
     public init() {}
 }

@@ -78,6 +78,8 @@ public struct StoreSettings: Equatable, Sendable {
     public var sqlitePath: String = "data/coalmine.db"
     /// How long settled outbox rows are kept; the journal keeps their record for good.
     public var outboxRetention: Duration = .seconds(7 * 24 * 3600)
+    /// How long an alert delivery is remembered to recognise its repeats; a still-firing alert's always is.
+    public var deliveryRetention: Duration = .seconds(7 * 24 * 3600)
 
     public init() {}
 }

@@ -40,6 +40,9 @@ public struct ConfigReader {
         if let count = int(fields.take("labelsPerAlert"), at: fields.pathOf("labelsPerAlert")) {
             if count >= 1 { limits.labelsPerAlert = count } else { report(fields.pathOf("labelsPerAlert"), "must be at least 1") }
         }
+        if let count = int(fields.take("firingAlertsShown"), at: fields.pathOf("firingAlertsShown")) {
+            if count >= 0 { limits.firingAlertsShown = count } else { report(fields.pathOf("firingAlertsShown"), "must be 0 or more") }
+        }
         finish(fields)
         return limits
     }
@@ -143,6 +146,9 @@ public struct ConfigReader {
         if var retention = mapping(fields.take("retention"), at: fields.pathOf("retention")) {
             if case .some(.some(let outbox)) = duration(retention.take("outbox"), at: retention.pathOf("outbox")) {
                 settings.outboxRetention = outbox
+            }
+            if case .some(.some(let deliveries)) = duration(retention.take("deliveries"), at: retention.pathOf("deliveries")) {
+                settings.deliveryRetention = deliveries
             }
             finish(retention)
         }

@@ -12,13 +12,16 @@ public struct RolloutMachine: Sendable {
         self.policy = policy
     }
 
-    public func handle(_ event: RolloutEvent, in state: RolloutState, at now: Timestamp) -> RolloutOutcome {
+    /// `state` is consumed: a caller that hands over its only copy (`consume`) lets a transition change a rollout
+    /// with thousands of firing alerts without copying them.
+    public func handle(_ event: RolloutEvent, in state: consuming RolloutState, at now: Timestamp) -> RolloutOutcome {
+        if case .command(let command) = event, let refusal = refusal(of: command.action, in: state) {
+            return RolloutOutcome(state: state, effects: [], actor: command.actor, refusal: refusal)
+        }
+        let original = state.position
         var transition = RolloutTransition(policy: policy, state: state, now: now)
         switch event {
         case .command(let command):
-            if let refusal = refusal(of: command.action, in: state) {
-                return RolloutOutcome(state: state, effects: [], actor: command.actor, refusal: refusal)
-            }
             transition.perform(command)
         case .alert(let alert, let role):
             transition.observe(alert, role: role)
@@ -33,7 +36,7 @@ public struct RolloutMachine: Sendable {
         case .alertCleared(let fingerprint, let actor):
             transition.clear(fingerprint: fingerprint, by: actor)
         }
-        return transition.finish(from: state, allowedActions: allowedActions(in:))
+        return transition.finish(from: original, allowedActions: allowedActions(in:))
     }
 
     /// What a human may do in `state`. Actions that would raise the canary's weight are left out while an

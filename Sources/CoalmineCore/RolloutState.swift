@@ -30,10 +30,24 @@ public struct RolloutState: Codable, Equatable, Sendable {
 
     public var stableWeight: Int { 100 - canaryWeight }
 
-    /// Whether anything about the rollout a human would notice differs from `other`.
-    func hasMoved(from other: RolloutState) -> Bool {
-        phase != other.phase || reason != other.reason || run != other.run || step != other.step
-            || canaryWeight != other.canaryWeight
+    /// What a human would notice about the rollout; its version moves with it.
+    struct Position: Equatable {
+        var phase: RolloutPhase
+        var reason: PhaseReason?
+        var run: Int
+        var step: Int
+        var canaryWeight: Int
+        var version: Int
+
+        /// Whether anything a human would notice differs, the version aside.
+        func differs(from other: Position) -> Bool {
+            phase != other.phase || reason != other.reason || run != other.run || step != other.step
+                || canaryWeight != other.canaryWeight
+        }
+    }
+
+    var position: Position {
+        Position(phase: phase, reason: reason, run: run, step: step, canaryWeight: canaryWeight, version: version)
     }
 }
 

@@ -240,9 +240,11 @@ struct RolloutTransition {
     }
 
     /// Bumps the state version if the rollout moved, then writes every notice against the final state.
-    func finish(from original: RolloutState, allowedActions: (RolloutState) -> [HumanAction]) -> RolloutOutcome {
+    consuming func finish(from original: RolloutState.Position, allowedActions: (RolloutState) -> [HumanAction])
+        -> RolloutOutcome
+    {
         var final = state
-        if final.hasMoved(from: original) { final.version = original.version + 1 }
+        if final.position.differs(from: original) { final.version = original.version + 1 }
         let allowed = allowedActions(final)
         let notices = pendingNotices.map { pending in
             RolloutEffect.notify(

@@ -49,7 +49,10 @@ enum JournalBody {
         var actor: String
         var canaryWeight: Int
         var stableWeight: Int
+        /// The state after the transition, with at most `limits.firingAlertsShown` of its firing alerts.
         var state: RolloutState
+        /// Firing alerts left out of `state`; absent when none were.
+        var firingAlertsNotShown: Int?
     }
 
     struct DriftDetected: Codable {

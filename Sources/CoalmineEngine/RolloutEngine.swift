@@ -51,17 +51,21 @@ public actor RolloutEngine {
         self.effectLanes = EffectLanes(config: config)
 
         let bodies = try await store.latestTransitions()
+        var firing = try await store.firingAlerts()
         let decoder = JSONDecoder()
         var recovered: [String: RolloutState] = [:]
         for spec in config.rollouts {
             if let body = bodies[spec.name] {
-                recovered[spec.name] = try decoder.decode(JournalBody.Transition.self, from: Data(body.utf8)).state
+                var state = try decoder.decode(JournalBody.Transition.self, from: Data(body.utf8)).state
+                // A transition shows only the first firing alerts; the store holds them all.
+                state.firingAlerts = firing.removeValue(forKey: spec.name) ?? []
+                recovered[spec.name] = state
             } else {
                 recovered[spec.name] = RolloutState(since: clock())
             }
         }
         memory = EngineMemory(
-            states: recovered, deliveries: try await store.deliveries(),
+            states: recovered, deliveries: try await Self.rememberedDeliveries(store, config, recovered, now: clock()),
             linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
         durableMemory = memory
         for spec in config.rollouts { metrics.record(recovered[spec.name]!, of: spec.name) }
@@ -88,6 +92,30 @@ public actor RolloutEngine {
         }
     }
 
+    /// The deliveries to recognise repeats of: the recent ones from the store, and the firing of every alert still
+    /// firing, however old (its repeats must never act again).
+    static func rememberedDeliveries(
+        _ store: any JournalStore, _ config: CoalmineConfig, _ states: [String: RolloutState], now: Timestamp
+    ) async throws -> [AlertDeliveryKey: Timestamp] {
+        var deliveries = try await store.deliveries(seenSince: now + (.zero - config.store.deliveryRetention))
+        for alert in states.values.flatMap(\.firingAlerts) {
+            let key = AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing)
+            if deliveries[key] == nil { deliveries[key] = alert.receivedAt }
+        }
+        return deliveries
+    }
+
+    /// Forgets deliveries first seen before `cutoff`, in memory and in the store, except the firing of every alert
+    /// still firing. Returns how many the store forgot.
+    public func forgetDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
+        var firing = Set<AlertDeliveryKey>()
+        for alert in durableMemory.states.values.flatMap(\.firingAlerts) {
+            firing.insert(AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing))
+        }
+        memory.deliveries = memory.deliveries.filter { $0.value >= cutoff || firing.contains($0.key) }
+        return try await store.pruneDeliveries(seenBefore: cutoff)
+    }
+
     /// Why an effect found in the outbox at start cannot run under `config`, if it cannot.
     static func whyUnrunnable(_ item: OutboxItem, in config: CoalmineConfig) -> String? {
         if config.rollout(named: item.rollout) == nil { return "rollout \(item.rollout) is no longer configured" }
@@ -104,6 +132,8 @@ public actor RolloutEngine {
         let now = clock()
         var unit = JournalUnit()
         var intake = AlertIntake(received: alerts.count, matched: 0, transitions: 0)
+        /// Each rollout this delivery touches: its state before the delivery, and who moved it last.
+        var delivered: [String: (before: RolloutState, actor: String)] = [:]
         for alert in alerts {
             let matches = classifier.matches(for: alert)
             guard !matches.isEmpty else {
@@ -115,16 +145,16 @@ public actor RolloutEngine {
             // A firing re-sent after its resolution (a late HA peer, a retried group) must not re-open it.
             let resolvedAlready =
                 alert.status == .firing
-                && memory.deliveries.contains(AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved))
+                && memory.deliveries[AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved)] != nil
             guard !resolvedAlready else { continue }
             for match in matches { noteSeen(alert, of: match.rollout, at: now) }
-            guard !memory.deliveries.contains(key) else { continue }
-            memory.deliveries.insert(key)
+            guard memory.deliveries[key] == nil else { continue }
+            memory.deliveries[key] = now
             unit.deliveries.append(key)
             // Classified on every label above; kept, journaled and shown within the limits.
             let (kept, labelsNotKept) = alert.bounded(by: config.limits)
             for match in matches {
-                guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
+                guard let spec = config.rollout(named: match.rollout), var state = memory.states[match.rollout] else { continue }
                 unit.entries.append(
                     entry(
                         spec.name, run: state.run, .alertReceived,
@@ -132,9 +162,21 @@ public actor RolloutEngine {
                             source: source, status: kept.status, alertname: kept.name, role: match.role,
                             fingerprint: kept.fingerprint, startsAt: kept.startsAt, labels: kept.labels,
                             annotations: kept.annotations, labelsNotKept: labelsNotKept > 0 ? labelsNotKept : nil)))
-                let outcome = machines[spec.name]!.handle(.alert(kept, role: match.role), in: state, at: now)
-                if record(outcome, from: state, of: spec, into: &unit) { intake.transitions += 1 }
+                if delivered[spec.name] == nil { delivered[spec.name] = (state, "alert:\(kept.name)") }
+                // Handing the machine the only copy lets it add an alert without copying the ones already firing.
+                memory.states[spec.name] = nil
+                let versionBefore = state.version
+                let outcome = machines[spec.name]!.handle(.alert(kept, role: match.role), in: consume state, at: now)
+                if outcome.state.version != versionBefore { delivered[spec.name]!.actor = outcome.actor }
+                apply(outcome, of: spec, into: &unit)
             }
+        }
+        // One transition per rollout for the whole delivery, however many of its alerts changed the state.
+        for (name, change) in delivered.sorted(by: { $0.key < $1.key }) {
+            let after = memory.states[name]!
+            guard after != change.before else { continue }
+            journalTransition(from: change.before, to: after, actor: change.actor, of: name, into: &unit)
+            if after.version != change.before.version { intake.transitions += 1 }
         }
         try await commit(unit)
         return intake
@@ -178,7 +220,7 @@ public actor RolloutEngine {
         let outcome = machines[name]!.handle(.alertCleared(fingerprint: fingerprint, actor: actor), in: state, at: clock())
         record(outcome, from: state, of: spec, into: &unit)
         let firing = AlertDeliveryKey(fingerprint: fingerprint, startsAt: alert.startsAt, status: .firing)
-        memory.deliveries.remove(firing)
+        memory.deliveries[firing] = nil
         unit.forgottenDeliveries.append(firing)
         try await commit(unit)
         alertsLastSeen[name]?[fingerprint] = nil
@@ -276,16 +318,34 @@ public actor RolloutEngine {
         -> Bool
     {
         guard outcome.state != old || !outcome.effects.isEmpty else { return false }
-        let new = outcome.state
-        if new != old {
-            memory.states[spec.name] = new
-            unit.entries.append(
-                entry(
-                    spec.name, run: new.run, .transition,
-                    JournalBody.Transition(
-                        from: old.phase, fromReason: old.reason, to: new.phase, toReason: new.reason,
-                        actor: outcome.actor, canaryWeight: new.canaryWeight, stableWeight: new.stableWeight, state: new)))
+        if outcome.state != old {
+            journalTransition(from: old, to: outcome.state, actor: outcome.actor, of: spec.name, into: &unit)
         }
+        apply(outcome, of: spec, into: &unit)
+        return outcome.state.version != old.version
+    }
+
+    /// Adds a `transition` entry from `old` to `new`, and the changes to the exact set of firing alerts. The entry
+    /// shows the first `limits.firingAlertsShown` firing alerts and counts the rest, so its size stays flat.
+    func journalTransition(from old: RolloutState, to new: RolloutState, actor: String, of name: String, into unit: inout JournalUnit) {
+        var shown = new
+        let limit = config.limits.firingAlertsShown
+        let notShown = max(0, new.firingAlerts.count - limit)
+        if notShown > 0 { shown.firingAlerts = Array(new.firingAlerts.prefix(limit)) }
+        unit.entries.append(
+            entry(
+                name, run: new.run, .transition,
+                JournalBody.Transition(
+                    from: old.phase, fromReason: old.reason, to: new.phase, toReason: new.reason, actor: actor,
+                    canaryWeight: new.canaryWeight, stableWeight: new.stableWeight, state: shown,
+                    firingAlertsNotShown: notShown > 0 ? notShown : nil)))
+        unit.firingChanges += FiringAlertChange.between(old.firingAlerts, new.firingAlerts, of: name)
+    }
+
+    /// Makes the outcome's state the working state and puts its effects in the outbox.
+    func apply(_ outcome: RolloutOutcome, of spec: RolloutSpec, into unit: inout JournalUnit) {
+        let new = outcome.state
+        memory.states[spec.name] = new
         for effect in outcome.effects {
             switch effect {
             case .setWeights:
@@ -296,7 +356,6 @@ public actor RolloutEngine {
                 }
             }
         }
-        return new.version != old.version
     }
 
     func entry(_ rollout: String, run: Int, _ kind: JournalKind, _ body: some Encodable) -> NewJournalEntry {

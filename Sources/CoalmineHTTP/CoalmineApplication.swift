@@ -5,7 +5,7 @@ import Logging
 import Prometheus
 
 /// Builds the HTTP application with its background services (the effect runner, the ticker, the drift watcher, the
-/// outbox pruner).
+/// store pruner).
 /// `coalmine serve` runs it; tests call it too, so they exercise exactly what ships.
 public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some ApplicationProtocol {
     let router = Router()
@@ -31,8 +31,8 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
         engine: runtime.engine, router: runtime.router, interval: runtime.config.kubernetes.resyncEvery, logger: logger)
     var services: [any Service] = [runtime.httpClient]
     if let kubernetes = runtime.kubernetes { services.append(KubernetesClientService(client: kubernetes)) }
-    let pruner = OutboxPruner(
-        store: runtime.store, retention: runtime.config.store.outboxRetention, clock: runtime.clock, logger: logger)
+    let pruner = StorePruner(
+        engine: runtime.engine, store: runtime.store, retention: runtime.config.store, clock: runtime.clock, logger: logger)
     services += [effects, ticker, drift, pruner]
     return Application(
         router: router,

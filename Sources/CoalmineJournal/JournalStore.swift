@@ -8,11 +8,19 @@ public protocol JournalStore: Sendable {
     @discardableResult
     func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem]
 
-    /// The body of each rollout's newest `transition` entry: its state when the process stopped.
+    /// The body of each rollout's newest `transition` entry: its state when the process stopped. One read per
+    /// rollout, however long the journal.
     func latestTransitions() async throws -> [String: String]
 
-    /// Every alert delivery already acted on.
-    func deliveries() async throws -> Set<AlertDeliveryKey>
+    /// Every rollout's firing alerts, in the order they began firing: the exact set a transition may show only
+    /// part of.
+    func firingAlerts() async throws -> [String: [FiringAlert]]
+
+    /// The alert deliveries acted on at or after `since`, with when each was first seen.
+    func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp]
+
+    /// Forgets deliveries first seen before `cutoff`, except the firing of every alert still firing; returns how many.
+    func pruneDeliveries(seenBefore cutoff: Timestamp) async throws -> Int
 
     /// Every action link already used.
     func linkUses() async throws -> [ActionLinkUse]

@@ -9,13 +9,15 @@ public struct JournalUnit: Sendable, Equatable {
     public var deliveries: [AlertDeliveryKey] = []
     /// Deliveries to forget: a cleared alert's firing, so that a re-sent firing counts again.
     public var forgottenDeliveries: [AlertDeliveryKey] = []
+    /// Changes to the exact set of each rollout's firing alerts.
+    public var firingChanges: [FiringAlertChange] = []
     public var linkUses: [ActionLinkUse] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         entries.isEmpty && effects.isEmpty && settlements.isEmpty && deliveries.isEmpty
-            && forgottenDeliveries.isEmpty && linkUses.isEmpty
+            && forgottenDeliveries.isEmpty && firingChanges.isEmpty && linkUses.isEmpty
     }
 }
 

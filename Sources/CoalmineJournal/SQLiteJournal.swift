@@ -103,6 +103,39 @@ public final class SQLiteJournal: JournalStore {
                     CREATE INDEX outbox_settled ON outbox(settled_at) WHERE settled_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v6-latest-state") { db in
+            // The newest transition of each rollout and its exact firing alerts, kept up to date by every commit,
+            // so a start reads one row per rollout instead of searching the journal. Filled here from journals
+            // written before, whose transitions still held every firing alert.
+            try db.execute(
+                sql: """
+                    CREATE TABLE latest_transition (rollout TEXT PRIMARY KEY, sequence INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO latest_transition (rollout, sequence)
+                        SELECT rollout, MAX(sequence) FROM journal WHERE kind = 'transition' GROUP BY rollout;
+                    CREATE TABLE firing_alert (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        rollout TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        starts_at TEXT NOT NULL,
+                        alert TEXT NOT NULL,
+                        UNIQUE (rollout, fingerprint)
+                    );
+                    INSERT INTO firing_alert (rollout, fingerprint, starts_at, alert)
+                        SELECT j.rollout, json_extract(a.value, '$.fingerprint'), json_extract(a.value, '$.startsAt'), a.value
+                        FROM latest_transition l JOIN journal j ON j.sequence = l.sequence,
+                            json_each(j.body, '$.state.firingAlerts') a
+                        ORDER BY j.rollout, a.key;
+                    """)
+        }
+        migrator.registerMigration("v7-delivery-seen-at") { db in
+            // Deliveries are remembered for a while, not for ever; those recorded before count from now.
+            try db.execute(
+                sql: """
+                    ALTER TABLE alert_delivery ADD COLUMN seen_at INTEGER NOT NULL DEFAULT 0;
+                    UPDATE alert_delivery SET seen_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+                    CREATE INDEX alert_delivery_seen ON alert_delivery(seen_at);
+                    """)
+        }
         return migrator
     }
 
@@ -127,6 +160,14 @@ public final class SQLiteJournal: JournalStore {
                         entry.body, previous, hash,
                     ])
                 previous = hash
+                if entry.kind == .transition {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO latest_transition (rollout, sequence) VALUES (?, ?)
+                            ON CONFLICT (rollout) DO UPDATE SET sequence = excluded.sequence
+                            """,
+                        arguments: [entry.rollout, sequence])
+                }
             }
             var created: [OutboxItem] = []
             for unit in units {
@@ -179,8 +220,27 @@ public final class SQLiteJournal: JournalStore {
                 }
                 for key in unit.deliveries {
                     try db.execute(
-                        sql: "INSERT OR IGNORE INTO alert_delivery (fingerprint, starts_at, status) VALUES (?, ?, ?)",
-                        arguments: [key.fingerprint, key.startsAt, key.status.rawValue])
+                        sql: "INSERT OR IGNORE INTO alert_delivery (fingerprint, starts_at, status, seen_at) VALUES (?, ?, ?, ?)",
+                        arguments: [key.fingerprint, key.startsAt, key.status.rawValue, time.millisecondsSinceEpoch])
+                }
+                for change in unit.firingChanges {
+                    switch change {
+                    case .fires(let rollout, let alert):
+                        // A new episode takes a new place at the end, as it does in the rollout's state.
+                        try db.execute(
+                            sql: "DELETE FROM firing_alert WHERE rollout = ? AND fingerprint = ? AND starts_at != ?",
+                            arguments: [rollout, alert.fingerprint, alert.startsAt])
+                        try db.execute(
+                            sql: """
+                                INSERT INTO firing_alert (rollout, fingerprint, starts_at, alert) VALUES (?, ?, ?, ?)
+                                ON CONFLICT (rollout, fingerprint) DO UPDATE SET alert = excluded.alert
+                                """,
+                            arguments: [rollout, alert.fingerprint, alert.startsAt, JournalJSON.encode(alert)])
+                    case .ends(let rollout, let fingerprint):
+                        try db.execute(
+                            sql: "DELETE FROM firing_alert WHERE rollout = ? AND fingerprint = ?",
+                            arguments: [rollout, fingerprint])
+                    }
                 }
                 for key in unit.forgottenDeliveries {
                     try db.execute(
@@ -205,24 +265,49 @@ public final class SQLiteJournal: JournalStore {
     public func latestTransitions() async throws -> [String: String] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT rollout, body FROM journal WHERE sequence IN
-                    (SELECT MAX(sequence) FROM journal WHERE kind = 'transition' GROUP BY rollout)
-                    """)
+                db, sql: "SELECT l.rollout, j.body FROM latest_transition l JOIN journal j ON j.sequence = l.sequence")
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["rollout"] as String, $0["body"] as String) })
         }
     }
 
-    public func deliveries() async throws -> Set<AlertDeliveryKey> {
+    public func firingAlerts() async throws -> [String: [FiringAlert]] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT fingerprint, starts_at, status FROM alert_delivery")
-            return Set(
-                rows.compactMap { row in
-                    AlertObservation.Status(rawValue: row["status"]).map {
-                        AlertDeliveryKey(fingerprint: row["fingerprint"], startsAt: row["starts_at"], status: $0)
-                    }
-                })
+            var firing: [String: [FiringAlert]] = [:]
+            let decoder = JSONDecoder()
+            let rows = try Row.fetchCursor(db, sql: "SELECT rollout, alert FROM firing_alert ORDER BY id")
+            while let row = try rows.next() {
+                let alert = try decoder.decode(FiringAlert.self, from: Data((row["alert"] as String).utf8))
+                firing[row["rollout"], default: []].append(alert)
+            }
+            return firing
+        }
+    }
+
+    public func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp] {
+        try await pool.read { db in
+            var deliveries: [AlertDeliveryKey: Timestamp] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT fingerprint, starts_at, status, seen_at FROM alert_delivery WHERE seen_at >= ?",
+                arguments: [since.millisecondsSinceEpoch])
+            while let row = try rows.next() {
+                guard let status = AlertObservation.Status(rawValue: row["status"]) else { continue }
+                deliveries[AlertDeliveryKey(fingerprint: row["fingerprint"], startsAt: row["starts_at"], status: status)] =
+                    Timestamp(millisecondsSinceEpoch: row["seen_at"])
+            }
+            return deliveries
+        }
+    }
+
+    public func pruneDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM alert_delivery WHERE seen_at < ? AND NOT (status = 'firing' AND EXISTS (
+                        SELECT 1 FROM firing_alert f
+                        WHERE f.fingerprint = alert_delivery.fingerprint AND f.starts_at = alert_delivery.starts_at))
+                    """,
+                arguments: [cutoff.millisecondsSinceEpoch])
+            return db.changesCount
         }
     }
 

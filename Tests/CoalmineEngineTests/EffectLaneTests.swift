@@ -136,12 +136,13 @@ import Testing
         try await fixture.command(.start)
         await fixture.runner(notifiers: [fixture.notifier, hook]).runDueEffects()
         let entries = try await fixture.engine.history(of: "tf-model-service").count
-        let pruner = OutboxPruner(store: fixture.journal, retention: .seconds(7 * 24 * 3600), clock: fixture.clock.reading)
+        let pruner = StorePruner(
+            engine: fixture.engine, store: fixture.journal, retention: fixture.config.store, clock: fixture.clock.reading)
 
         fixture.clock.advance(by: .seconds(6 * 24 * 3600))
-        #expect(await pruner.pruneOnce() == 0, "younger than the retention")
+        #expect(await pruner.pruneOnce().outboxRows == 0, "younger than the retention")
         fixture.clock.advance(by: .seconds(2 * 24 * 3600))
-        #expect(await pruner.pruneOnce() == 2, "the applied weights and the delivered notice")
+        #expect(await pruner.pruneOnce().outboxRows == 2, "the applied weights and the delivered notice")
         #expect(try await fixture.journal.pendingEffects().map(\.lane) == [.notifier("hook")], "pending rows stay")
         let rows = try await DatabaseQueue(path: fixture.workspace.journalPath).read {
             try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox")

@@ -134,6 +134,9 @@ import Testing
                     INSERT INTO outbox (rollout, run, lane, payload, status, attempts, next_attempt_at, last_error)
                     VALUES ('tf-model-service', 1, 'router:tf-model-service',
                         '{"effect":{"setWeights":{"_0":{"canary":5,"run":1}}}}', 'pending', 2, 5000, '503');
+                    INSERT INTO journal VALUES (1, 5000, 'tf-model-service', 1, 'transition',
+                        '{"state":{"firingAlerts":[\(Self.oldFiring("b")),\(Self.oldFiring("a"))]}}', '0', 'h1');
+                    INSERT INTO journal VALUES (2, 5000, 'tf-model-service', 1, 'alert-received', '{}', 'h1', 'h2');
                     """)
         }
         try old.close()
@@ -147,5 +150,12 @@ import Testing
                     createdAt: Timestamp(millisecondsSinceEpoch: 5000), nextAttemptAt: Timestamp(millisecondsSinceEpoch: 5000),
                     lastError: "503")
             ])
+        #expect(try await journal.latestTransitions().keys.sorted() == ["tf-model-service"])
+        let firing = try await journal.firingAlerts()["tf-model-service"]
+        #expect(firing?.map(\.fingerprint) == ["b", "a"], "every firing alert of the old transitions, in order")
+    }
+
+    static func oldFiring(_ fingerprint: String) -> String {
+        #"{"acknowledged":false,"fingerprint":"\#(fingerprint)","name":"Gate","receivedAt":"2027-01-15T08:00:00Z","role":"gate","startsAt":"2027-01-15T08:00:00Z"}"#
     }
 }

@@ -52,7 +52,13 @@ public final class FaultyJournal: JournalStore {
     }
 
     public func latestTransitions() async throws -> [String: String] { try await inner.latestTransitions() }
-    public func deliveries() async throws -> Set<AlertDeliveryKey> { try await inner.deliveries() }
+    public func firingAlerts() async throws -> [String: [FiringAlert]] { try await inner.firingAlerts() }
+    public func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp] {
+        try await inner.deliveries(seenSince: since)
+    }
+    public func pruneDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
+        try await inner.pruneDeliveries(seenBefore: cutoff)
+    }
     public func pendingEffects() async throws -> [OutboxItem] { try await inner.pendingEffects() }
     public func linkUses() async throws -> [ActionLinkUse] { try await inner.linkUses() }
     public func history(of rollout: String) async throws -> [JournalEntry] { try await inner.history(of: rollout) }

@@ -1,0 +1,121 @@
+import CoalmineCore
+import CoalmineEngine
+import CoalmineJournal
+import CoalmineTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// What Alertmanager really sends — large groups, storms, months of repeats — must cost storage in proportion to
+/// what happened, and a restart must find everything exactly where it was.
+@Suite struct BoundedStorageTests {
+    static func gates(_ count: Int, episode: String = "2027-01-15T08:00:00Z") -> [AlertObservation] {
+        (0..<count).map { .tfAlert("Gate\($0)", startsAt: episode) }
+    }
+
+    /// The entries one delivery of `count` new firing alerts adds to the journal.
+    func journaled(byADeliveryOf count: Int) async throws -> [JournalEntry] {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let before = try await fixture.engine.history(of: "tf-model-service").count
+        let intake = try await fixture.engine.receive(Self.gates(count), source: "alertmanager")
+        #expect(intake.received == count && intake.matched == count && intake.transitions == 1)
+        #expect(try await fixture.view().firingAlerts.count == count)
+        return Array(try await fixture.engine.history(of: "tf-model-service").dropFirst(before))
+    }
+
+    @Test func aDeliveryWritesOneTransitionAndBytesInProportionToItsAlerts() async throws {
+        var bytesPerAlert: [Int: Double] = [:]
+        for count in [1, 100, 800] {
+            let entries = try await journaled(byADeliveryOf: count)
+            #expect(entries.filter { $0.kind == .alertReceived }.count == count)
+            let transitions = entries.filter { $0.kind == .transition }
+            #expect(transitions.count == 1, "one transition for the whole delivery of \(count)")
+            #expect(transitions[0].body.utf8.count < 40_000, "a transition shows at most 50 alerts, however many fire")
+            if count > 50 { #expect(transitions[0].body.contains("\"firingAlertsNotShown\":\(count - 50)")) }
+            let bytes = entries.map(\.body.utf8.count).reduce(0, +)
+            bytesPerAlert[count] = Double(bytes) / Double(count)
+            if count == 800 { #expect(bytes <= 2_000_000, "800 alerts write \(bytes) bytes") }
+        }
+        let perAlert100 = try #require(bytesPerAlert[100])
+        let perAlert800 = try #require(bytesPerAlert[800])
+        #expect(perAlert800 <= perAlert100 * 1.2, "linear: \(perAlert100) bytes an alert at 100, \(perAlert800) at 800")
+    }
+
+    @Test func fiveHundredAlertsResolvedInRandomOrderReleaseTheRolloutOnlyWithTheLast() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let firing = Self.gates(500)
+        _ = try await fixture.engine.receive(firing, source: "alertmanager")
+        #expect(try await fixture.view().state == .paused)
+        var generator = SystemRandomNumberGenerator()
+        let order = firing.shuffled(using: &generator)
+        // Seven deliveries of resolutions; a restart in the middle must find the exact 500 − n still firing,
+        // although no transition holds more than 50 of them.
+        let batches = stride(from: 0, to: 500, by: 72).map { Array(order[$0..<min($0 + 72, 500)]) }
+        for (index, batch) in batches.enumerated() {
+            _ = try await fixture.engine.receive(batch.map(\.resolved), source: "alertmanager")
+            if index == 3 { try await fixture.reopen() }
+            let view = try await fixture.view()
+            let resolvedSoFar = batches.prefix(index + 1).map(\.count).reduce(0, +)
+            #expect(view.firingAlerts.count == 500 - resolvedSoFar)
+            #expect(view.state == (resolvedSoFar == 500 ? .observing : .paused), "after \(resolvedSoFar) resolutions")
+        }
+    }
+
+    @Test func deliveriesAreForgottenAfterTheirRetentionExceptAStillFiringAlerts() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let stillFiring = AlertObservation.tfAlert("CanaryGPUMemoryHigh")
+        let over = AlertObservation.tfAlert("CanaryLatencyHigh")
+        _ = try await fixture.engine.receive([stillFiring, over], source: "alertmanager")
+        _ = try await fixture.engine.receive([over.resolved], source: "alertmanager")
+        let pruner = StorePruner(
+            engine: fixture.engine, store: fixture.journal, retention: fixture.config.store, clock: fixture.clock.reading)
+
+        fixture.clock.advance(by: .seconds(6 * 24 * 3600))
+        #expect(await pruner.pruneOnce().deliveries == 0, "younger than 7 days")
+        fixture.clock.advance(by: .seconds(2 * 24 * 3600))
+        #expect(await pruner.pruneOnce().deliveries == 2, "the resolved alert's firing and resolution")
+        let kept = try await DatabaseQueue(path: fixture.workspace.journalPath).read {
+            try String.fetchAll($0, sql: "SELECT fingerprint || ' ' || status FROM alert_delivery")
+        }
+        #expect(kept == ["fp-CanaryGPUMemoryHigh firing"], "a still-firing alert's delivery never expires")
+
+        for restarted in [false, true] {
+            if restarted { try await fixture.reopen() }
+            let entries = try await fixture.engine.history(of: "tf-model-service").count
+            _ = try await fixture.engine.receive([stillFiring], source: "alertmanager")
+            #expect(
+                try await fixture.engine.history(of: "tf-model-service").count == entries,
+                "a repeat of the still-firing alert is recognised\(restarted ? " after a restart" : "")")
+        }
+        // The price of forgetting, after 8 days: the same firing of the alert that resolved counts as new.
+        let entries = try await fixture.engine.history(of: "tf-model-service").count
+        _ = try await fixture.engine.receive([over], source: "alertmanager")
+        #expect(try await fixture.engine.history(of: "tf-model-service").count > entries, "not loaded at the restart")
+    }
+
+    @Test func aRestartOnAHundredThousandEntriesFindsStatesDeadlinesAndEffectsAsTheyWere() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        _ = try await fixture.engine.receive(Self.gates(120), source: "alertmanager")
+        _ = try await fixture.engine.receive(Array(Self.gates(120).prefix(20)).map(\.resolved), source: "alertmanager")
+        // Months of other rollouts' history after it.
+        let filler = try SQLiteJournal(path: fixture.workspace.journalPath)
+        for _ in 0..<20 {
+            var unit = JournalUnit()
+            unit.entries = (0..<5000).map { index in
+                NewJournalEntry(rollout: "ranker-\(index % 7)", run: 1, kind: .alertReceived, body: #"{"status":"firing"}"#)
+            }
+            try await filler.commit([unit], at: fixture.clock.now())
+        }
+        let before = try await fixture.view()
+        let pendingBefore = try await fixture.journal.pendingEffects()
+        try await fixture.reopen()
+        #expect(try await fixture.view() == before)
+        #expect(try await fixture.view().firingAlerts.count == 100, "the exact set, not the 50 a transition shows")
+        #expect(try await fixture.journal.pendingEffects() == pendingBefore)
+        #expect(try await fixture.journal.verifyChain() == .intact(entries: 100_000 + (try await fixture.engine.history(of: "tf-model-service").count)))
+    }
+}
