@@ -39,3 +39,6 @@ COALMINE_E2E=1 swift test --skip-build
 
 echo "== walkthrough on the built binary"
 scripts/walkthrough-test.sh .build/debug/coalmine
+
+echo "== benchmark smoke (small sizes on the debug binary, so the benchmarks cannot rot; figures are not checked)"
+scripts/bench.sh --smoke .build/debug/coalmine

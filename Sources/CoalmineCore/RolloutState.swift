@@ -15,7 +15,7 @@ public struct RolloutState: Codable, Equatable, Sendable {
     public var nextStepAt: Timestamp?
     public var nextReminderAt: Timestamp?
     public var autoRollbackAt: Timestamp?
-    public var firingAlerts: [FiringAlert] = []
+    public var firingAlerts: FiringAlerts = []
     public var canaryVersion: String?
     public var stableVersion: String?
     /// Bumped whenever phase, reason, run, step or weight change. A signed action link names the version it was

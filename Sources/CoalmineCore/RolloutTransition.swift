@@ -33,7 +33,7 @@ struct RolloutTransition {
             enter(.paused, reason: .manual)
             notify(.paused, detail: command.reason)
         case .resume:
-            for index in state.firingAlerts.indices { state.firingAlerts[index].acknowledged = true }
+            state.firingAlerts.acknowledgeAll()
             if state.firingAlerts.isEmpty {
                 enter(.observing, reason: nil)
                 state.nextStepAt = now + policy.bake
@@ -57,13 +57,11 @@ struct RolloutTransition {
         actor = "alert:\(alert.name)"
         switch alert.status {
         case .firing:
-            if state.firingAlerts.contains(where: {
-                $0.fingerprint == alert.fingerprint && $0.startsAt == alert.startsAt
-            }) {
-                return
+            if let known = state.firingAlerts[fingerprint: alert.fingerprint] {
+                if known.startsAt == alert.startsAt { return }
+                // The same fingerprint with another startsAt is a new episode: its resolution may have been lost.
+                state.firingAlerts.remove(fingerprint: alert.fingerprint)
             }
-            // The same fingerprint with another startsAt is a new episode: its resolution may have been lost.
-            state.firingAlerts.removeAll { $0.fingerprint == alert.fingerprint }
             let firing = FiringAlert(observation: alert, role: role, receivedAt: now)
             state.firingAlerts.append(firing)
             guard state.phase.isActive else { return }
@@ -83,25 +81,21 @@ struct RolloutTransition {
                 }
             }
         case .resolved:
-            guard
-                let index = state.firingAlerts.firstIndex(where: {
-                    $0.fingerprint == alert.fingerprint && $0.startsAt == alert.startsAt
-                })
-            else { return }
-            resolve(at: index)
+            guard state.firingAlerts[fingerprint: alert.fingerprint]?.startsAt == alert.startsAt else { return }
+            resolve(alert.fingerprint)
         }
     }
 
     /// A human clears an alert whose resolution was lost: exactly what its resolution would have done, with the
     /// human as the actor.
     mutating func clear(fingerprint: String, by human: String) {
-        guard let index = state.firingAlerts.firstIndex(where: { $0.fingerprint == fingerprint }) else { return }
+        guard state.firingAlerts[fingerprint: fingerprint] != nil else { return }
         actor = human
-        resolve(at: index)
+        resolve(fingerprint)
     }
 
-    private mutating func resolve(at index: Int) {
-        let resolved = state.firingAlerts.remove(at: index)
+    private mutating func resolve(_ fingerprint: String) {
+        guard let resolved = state.firingAlerts.remove(fingerprint: fingerprint) else { return }
         guard state.phase.isActive else { return }
         if resolved.role == .breaker, state.phase == .awaitingHuman, state.reason == .breaker {
             notify(.breakerCleared, alert: resolved)

@@ -58,7 +58,7 @@ public actor RolloutEngine {
             if let body = bodies[spec.name] {
                 var state = try decoder.decode(JournalBody.Transition.self, from: Data(body.utf8)).state
                 // A transition shows only the first firing alerts; the store holds them all.
-                state.firingAlerts = firing.removeValue(forKey: spec.name) ?? []
+                state.firingAlerts = FiringAlerts(firing.removeValue(forKey: spec.name) ?? [])
                 recovered[spec.name] = state
             } else {
                 recovered[spec.name] = RolloutState(since: clock())
@@ -208,7 +208,7 @@ public actor RolloutEngine {
     public func clearAlert(_ fingerprint: String, of name: String, actor: String, reason: String) async throws -> RolloutView {
         let spec = try spec(named: name)
         let state = memory.states[name]!
-        guard let alert = state.firingAlerts.first(where: { $0.fingerprint == fingerprint }) else {
+        guard let alert = state.firingAlerts[fingerprint: fingerprint] else {
             throw EngineError.alertNotFiring(fingerprint, rollout: name, firing: state.firingAlerts.map(\.fingerprint))
         }
         var unit = JournalUnit()
@@ -331,7 +331,7 @@ public actor RolloutEngine {
         var shown = new
         let limit = config.limits.firingAlertsShown
         let notShown = max(0, new.firingAlerts.count - limit)
-        if notShown > 0 { shown.firingAlerts = Array(new.firingAlerts.prefix(limit)) }
+        if notShown > 0 { shown.firingAlerts = FiringAlerts(new.firingAlerts.prefix(limit)) }
         unit.entries.append(
             entry(
                 name, run: new.run, .transition,

@@ -8,16 +8,13 @@ public enum FiringAlertChange: Equatable, Sendable {
     case ends(rollout: String, fingerprint: String)
 
     /// What turns `old` into `new`, in one pass over each.
-    public static func between(_ old: [FiringAlert], _ new: [FiringAlert], of rollout: String) -> [FiringAlertChange] {
+    public static func between(_ old: FiringAlerts, _ new: FiringAlerts, of rollout: String) -> [FiringAlertChange] {
         guard old != new else { return [] }
-        let before = Dictionary(old.map { ($0.fingerprint, $0) }, uniquingKeysWith: { $1 })
         var changes: [FiringAlertChange] = []
-        var firing = Set<String>()
-        for alert in new {
-            firing.insert(alert.fingerprint)
-            if before[alert.fingerprint] != alert { changes.append(.fires(rollout: rollout, alert)) }
+        for alert in new where old[fingerprint: alert.fingerprint] != alert {
+            changes.append(.fires(rollout: rollout, alert))
         }
-        for alert in old where !firing.contains(alert.fingerprint) {
+        for alert in old where new[fingerprint: alert.fingerprint] == nil {
             changes.append(.ends(rollout: rollout, fingerprint: alert.fingerprint))
         }
         return changes

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Coalmine's storage benchmarks, against the real `coalmine serve` on 127.0.0.1 (see scripts/bench.sh).
+
+  delivery N   one Alertmanager delivery of N distinct firing alerts for one rollout: time to the 200, what it
+               wrote to the journal (entries, their bytes, the database files' growth) and the server's peak RSS
+  restart N    a journal of N entries: time from start to /readyz 200, and RSS once ready, beside the same for an
+               empty journal
+
+Prints one table and writes it as JSON (--json PATH). Figures, not verdicts: nothing here fails on a number.
+"""
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `coalmine serve` on a config of its own in `work`."""
+
+    def __init__(self, binary, work):
+        self.binary, self.work = binary, work
+        self.port = free_port()
+        with open(os.path.join(REPO, "config/coalmine.yaml")) as f:
+            config = f.read()
+        config = config.replace("127.0.0.1:9095", f"127.0.0.1:{self.port}").replace('"data/', f'"{work}/data/')
+        config = config.replace("maxBodyBytes: 4194304", "maxBodyBytes: 67108864")
+        self.config = os.path.join(work, "coalmine.yaml")
+        with open(self.config, "w") as f:
+            f.write(config)
+        self.process = None
+
+    def start(self):
+        """Starts the server; returns the seconds until /readyz answered 200."""
+        log = open(os.path.join(self.work, "serve.log"), "ab")
+        started = time.monotonic()
+        self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=log, stderr=log)
+        deadline = started + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"coalmine serve exited {self.process.returncode}; see {self.work}/serve.log")
+            try:
+                if self.request("GET", "/readyz")[0] == 200:
+                    return time.monotonic() - started
+            except OSError:
+                pass
+            time.sleep(0.01)
+        sys.exit("coalmine serve was not ready within 120 s")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def memory(self):
+        """(RSS now, peak RSS) in MiB, from /proc."""
+        with open(f"/proc/{self.process.pid}/status") as f:
+            status = f.read()
+        kib = lambda field: int(re.search(rf"^{field}:\s+(\d+) kB", status, re.M).group(1))
+        return kib("VmRSS") / 1024, kib("VmHWM") / 1024
+
+    def secret(self, name):
+        with open(os.path.join(self.work, "data", name)) as f:
+            return f.read().strip()
+
+    def request(self, method, path, body=None, token=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    @property
+    def database(self):
+        return os.path.join(self.work, "data", "coalmine.db")
+
+    def database_bytes(self):
+        return sum(os.path.getsize(self.database + suffix) for suffix in ("", "-wal") if os.path.exists(self.database + suffix))
+
+
+def alertmanager_delivery(count):
+    alerts = [
+        {
+            "status": "firing",
+            "labels": {"alertname": f"CanaryGate{i}", "service": "tf-model-service", "severity": "warning",
+                       "instance": f"10.0.{i // 250}.{i % 250}:8501", "job": "tf-serving"},
+            "annotations": {"summary": f"gate {i} of the canary: p99 latency 1.8x stable", "value": "1.8"},
+            "startsAt": "2027-01-15T08:00:00.123456789Z", "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph", "fingerprint": f"{i:016x}",
+        }
+        for i in range(count)
+    ]
+    return json.dumps({
+        "receiver": "coalmine", "status": "firing", "alerts": alerts, "groupLabels": {"service": "tf-model-service"},
+        "commonLabels": {"service": "tf-model-service"}, "commonAnnotations": {},
+        "externalURL": "http://alertmanager:9093", "version": "4", "groupKey": "{}:{service=\"tf-model-service\"}",
+        "truncatedAlerts": 0,
+    }).encode()
+
+
+def bench_delivery(binary, count):
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    try:
+        server = Server(binary, work)
+        server.start()
+        api = server.secret("api-token")
+        status, _ = server.request("POST", "/api/v1/rollouts/tf-model-service/start", b"{}", api)
+        assert status == 200, status
+        time.sleep(1)  # the start's effects settle
+        body = alertmanager_delivery(count)
+        with sqlite3.connect(server.database) as db:
+            before_sequence = db.execute("SELECT max(sequence) FROM journal").fetchone()[0]
+        before_bytes = server.database_bytes()
+        started = time.monotonic()
+        status, answer = server.request("POST", "/hooks/alertmanager", body, server.secret("webhook-token"))
+        seconds = time.monotonic() - started
+        assert status == 200, (status, answer)
+        _, peak = server.memory()
+        grown = server.database_bytes() - before_bytes
+        with sqlite3.connect(server.database) as db:
+            entries, transitions, journal_bytes = db.execute(
+                "SELECT count(*), sum(kind = 'transition'), sum(length(body) + length(hash) * 2 + length(rollout) + 40)"
+                " FROM journal WHERE sequence > ?", (before_sequence,)).fetchone()
+        server.stop()
+        return {
+            "measure": f"one delivery of {count} new firing alerts", "alerts": count, "seconds_to_200": round(seconds, 3),
+            "journal_entries": entries, "transitions": transitions, "journal_bytes": journal_bytes,
+            "database_growth_bytes": grown, "peak_rss_mib": round(peak, 1), "answer": json.loads(answer),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def hash_entry(previous, sequence, recorded_at, rollout, run, kind, body):
+    """The journal's chain, as HashChain.swift computes it: length-prefixed fields, SHA-256."""
+    material = "".join(f"{len(str(f).encode())}:{f}\n" for f in (previous, sequence, recorded_at, rollout, run, kind, body))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def fill_journal(database, count):
+    """Appends `count` chained entries as months of one rollout's alerts would leave them, with their deliveries
+    30 days old."""
+    month_ago = int(time.time() * 1000) - 30 * 24 * 3600 * 1000
+    with sqlite3.connect(database) as db:
+        sequence, previous = db.execute("SELECT coalesce(max(sequence), 0), "
+                                        "coalesce((SELECT hash FROM journal ORDER BY sequence DESC LIMIT 1), ?) "
+                                        "FROM journal", ("0" * 64,)).fetchone()
+        rows, deliveries = [], []
+        for index in range(count):
+            sequence += 1
+            fingerprint = f"{index:016x}"
+            body = json.dumps({
+                "alertname": f"CanaryGate{index % 500}", "annotations": {"summary": "p99 latency 1.8x stable"},
+                "fingerprint": fingerprint, "labels": {"alertname": f"CanaryGate{index % 500}", "service": "tf-model-service"},
+                "role": "gate", "source": "alertmanager", "startsAt": "2026-10-01T08:00:00Z", "status": "firing",
+            }, sort_keys=True, separators=(",", ":"))
+            digest = hash_entry(previous, sequence, month_ago, "tf-model-service", 1, "alert-received", body)
+            rows.append((sequence, month_ago, "tf-model-service", 1, "alert-received", body, previous, digest))
+            deliveries.append((fingerprint, "2026-10-01T08:00:00Z", "firing", month_ago))
+            previous = digest
+        db.executemany("INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO alert_delivery (fingerprint, starts_at, status, seen_at) VALUES (?, ?, ?, ?)", deliveries)
+
+
+def bench_restart(binary, count):
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    try:
+        server = Server(binary, work)
+        server.start()
+        server.stop()
+        empty_ready = server.start()
+        empty_rss, _ = server.memory()
+        server.stop()
+        fill_journal(server.database, count)
+        full_ready = server.start()
+        full_rss, _ = server.memory()
+        server.stop()
+        return {
+            "measure": f"restart with {count} journal entries", "entries": count,
+            "seconds_to_ready": round(full_ready, 3), "rss_mib": round(full_rss, 1),
+            "empty_journal_seconds_to_ready": round(empty_ready, 3), "empty_journal_rss_mib": round(empty_rss, 1),
+            "rss_over_empty_mib": round(full_rss - empty_rss, 1),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("binary")
+    parser.add_argument("--smoke", action="store_true", help="small sizes: proves the benchmarks still run")
+    parser.add_argument("--json", help="also write the results here")
+    options = parser.parse_args()
+    deliveries = [1, 100] if options.smoke else [1, 100, 800, 10000]
+    restart = 20000 if options.smoke else 1000000
+    results = [bench_delivery(options.binary, count) for count in deliveries] + [bench_restart(options.binary, restart)]
+    print(f"{'measure':<44} {'figures'}")
+    for result in results:
+        figures = ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("measure", "answer"))
+        print(f"{result['measure']:<44} {figures}")
+    if options.json:
+        with open(options.json, "w") as f:
+            json.dump({"date": time.strftime("%Y-%m-%d"), "machine": f"{os.cpu_count()} cores", "results": results}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
