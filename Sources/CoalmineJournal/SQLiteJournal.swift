@@ -136,6 +136,10 @@ public final class SQLiteJournal: JournalStore {
                     CREATE INDEX alert_delivery_seen ON alert_delivery(seen_at);
                     """)
         }
+        migrator.registerMigration("v8-drop-search-index") { db in
+            // Served the search for each rollout's newest transition, which `latest_transition` now answers.
+            try db.execute(sql: "DROP INDEX IF EXISTS journal_by_rollout")
+        }
         return migrator
     }
 

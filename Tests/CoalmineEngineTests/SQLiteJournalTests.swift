@@ -123,6 +123,7 @@ import Testing
                     CREATE TABLE journal (sequence INTEGER PRIMARY KEY, recorded_at INTEGER NOT NULL,
                         rollout TEXT NOT NULL, run INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
                         previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                    CREATE INDEX journal_by_rollout ON journal(rollout, kind, sequence);
                     CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, rollout TEXT NOT NULL,
                         run INTEGER NOT NULL, lane TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
                         attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
