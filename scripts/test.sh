@@ -37,8 +37,8 @@ swift build --build-tests
 echo "== swift test (with the end-to-end run on real Prometheus and Alertmanager)"
 COALMINE_E2E=1 swift test --skip-build
 
-echo "== walkthrough on the built binary"
-scripts/walkthrough-test.sh .build/debug/coalmine
-
 echo "== benchmark smoke (small sizes on the debug binary, so the benchmarks cannot rot; figures are not checked)"
 scripts/bench.sh --smoke .build/debug/coalmine
+
+echo "== walkthrough on the built binary"
+scripts/walkthrough-test.sh .build/debug/coalmine

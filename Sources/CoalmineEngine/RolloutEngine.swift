@@ -21,8 +21,8 @@ public actor RolloutEngine {
     public nonisolated let journalHealth = JournalHealth()
 
     let machines: [String: RolloutMachine]
-    private let classifier: AlertClassifier
-    private let metrics: EngineMetrics
+    let classifier: AlertClassifier
+    let metrics: EngineMetrics
 
     /// What the engine knows, including changes still being committed; what new events are computed against.
     var memory: EngineMemory
@@ -92,30 +92,6 @@ public actor RolloutEngine {
         }
     }
 
-    /// The deliveries to recognise repeats of: the recent ones from the store, and the firing of every alert still
-    /// firing, however old (its repeats must never act again).
-    static func rememberedDeliveries(
-        _ store: any JournalStore, _ config: CoalmineConfig, _ states: [String: RolloutState], now: Timestamp
-    ) async throws -> [AlertDeliveryKey: Timestamp] {
-        var deliveries = try await store.deliveries(seenSince: now + (.zero - config.store.deliveryRetention))
-        for alert in states.values.flatMap(\.firingAlerts) {
-            let key = AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing)
-            if deliveries[key] == nil { deliveries[key] = alert.receivedAt }
-        }
-        return deliveries
-    }
-
-    /// Forgets deliveries first seen before `cutoff`, in memory and in the store, except the firing of every alert
-    /// still firing. Returns how many the store forgot.
-    public func forgetDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
-        var firing = Set<AlertDeliveryKey>()
-        for alert in durableMemory.states.values.flatMap(\.firingAlerts) {
-            firing.insert(AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing))
-        }
-        memory.deliveries = memory.deliveries.filter { $0.value >= cutoff || firing.contains($0.key) }
-        return try await store.pruneDeliveries(seenBefore: cutoff)
-    }
-
     /// Why an effect found in the outbox at start cannot run under `config`, if it cannot.
     static func whyUnrunnable(_ item: OutboxItem, in config: CoalmineConfig) -> String? {
         if config.rollout(named: item.rollout) == nil { return "rollout \(item.rollout) is no longer configured" }
@@ -126,61 +102,6 @@ public actor RolloutEngine {
     }
 
     // MARK: events
-
-    /// Takes the alerts of one webhook delivery. Returns once their effect is durable.
-    public func receive(_ alerts: [AlertObservation], source: String) async throws -> AlertIntake {
-        let now = clock()
-        var unit = JournalUnit()
-        var intake = AlertIntake(received: alerts.count, matched: 0, transitions: 0)
-        /// Each rollout this delivery touches: its state before the delivery, and who moved it last.
-        var delivered: [String: (before: RolloutState, actor: String)] = [:]
-        for alert in alerts {
-            let matches = classifier.matches(for: alert)
-            guard !matches.isEmpty else {
-                metrics.countUnmatchedAlert()
-                continue
-            }
-            intake.matched += 1
-            let key = alert.deliveryKey
-            // A firing re-sent after its resolution (a late HA peer, a retried group) must not re-open it.
-            let resolvedAlready =
-                alert.status == .firing
-                && memory.deliveries[AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved)] != nil
-            guard !resolvedAlready else { continue }
-            for match in matches { noteSeen(alert, of: match.rollout, at: now) }
-            guard memory.deliveries[key] == nil else { continue }
-            memory.deliveries[key] = now
-            unit.deliveries.append(key)
-            // Classified on every label above; kept, journaled and shown within the limits.
-            let (kept, labelsNotKept) = alert.bounded(by: config.limits)
-            for match in matches {
-                guard let spec = config.rollout(named: match.rollout), var state = memory.states[match.rollout] else { continue }
-                unit.entries.append(
-                    entry(
-                        spec.name, run: state.run, .alertReceived,
-                        JournalBody.AlertReceived(
-                            source: source, status: kept.status, alertname: kept.name, role: match.role,
-                            fingerprint: kept.fingerprint, startsAt: kept.startsAt, labels: kept.labels,
-                            annotations: kept.annotations, labelsNotKept: labelsNotKept > 0 ? labelsNotKept : nil)))
-                if delivered[spec.name] == nil { delivered[spec.name] = (state, "alert:\(kept.name)") }
-                // Handing the machine the only copy lets it add an alert without copying the ones already firing.
-                memory.states[spec.name] = nil
-                let versionBefore = state.version
-                let outcome = machines[spec.name]!.handle(.alert(kept, role: match.role), in: consume state, at: now)
-                if outcome.state.version != versionBefore { delivered[spec.name]!.actor = outcome.actor }
-                apply(outcome, of: spec, into: &unit)
-            }
-        }
-        // One transition per rollout for the whole delivery, however many of its alerts changed the state.
-        for (name, change) in delivered.sorted(by: { $0.key < $1.key }) {
-            let after = memory.states[name]!
-            guard after != change.before else { continue }
-            journalTransition(from: change.before, to: after, actor: change.actor, of: name, into: &unit)
-            if after.version != change.before.version { intake.transitions += 1 }
-        }
-        try await commit(unit)
-        return intake
-    }
 
     /// Performs a human's action. Throws `EngineError.refused` (nothing changes) when the state does not allow it.
     public func perform(_ command: HumanCommand, on name: String) async throws -> RolloutView {
@@ -199,32 +120,6 @@ public actor RolloutEngine {
         record(outcome, from: state, of: spec, into: &unit)
         try await commit(unit)
         return RolloutView(spec: spec, state: outcome.state, allowedActions: machine.allowedActions(in: outcome.state))
-    }
-
-    /// Clears a firing alert whose resolution never arrived, as a human's decision: journaled as a human action,
-    /// then the rollout goes on as if the alert resolved. Its delivery is forgotten, so if Alertmanager sends the
-    /// same firing again it counts again. Throws `EngineError.alertNotFiring` (nothing changes) when no alert of
-    /// the rollout with that fingerprint fires.
-    public func clearAlert(_ fingerprint: String, of name: String, actor: String, reason: String) async throws -> RolloutView {
-        let spec = try spec(named: name)
-        let state = memory.states[name]!
-        guard let alert = state.firingAlerts[fingerprint: fingerprint] else {
-            throw EngineError.alertNotFiring(fingerprint, rollout: name, firing: state.firingAlerts.map(\.fingerprint))
-        }
-        var unit = JournalUnit()
-        unit.entries.append(
-            entry(
-                name, run: state.run, .humanAction,
-                JournalBody.AlertCleared(
-                    actor: actor, reason: reason, fingerprint: fingerprint, alertname: alert.name, startsAt: alert.startsAt)))
-        let outcome = machines[name]!.handle(.alertCleared(fingerprint: fingerprint, actor: actor), in: state, at: clock())
-        record(outcome, from: state, of: spec, into: &unit)
-        let firing = AlertDeliveryKey(fingerprint: fingerprint, startsAt: alert.startsAt, status: .firing)
-        memory.deliveries[firing] = nil
-        unit.forgottenDeliveries.append(firing)
-        try await commit(unit)
-        alertsLastSeen[name]?[fingerprint] = nil
-        return view(of: spec, in: outcome.state)
     }
 
     /// Lets time pass: bake deadlines, reminders and auto-rollbacks that are due fire now.
@@ -277,36 +172,10 @@ public actor RolloutEngine {
         config.rollouts.map { view(of: $0, in: durableMemory.states[$0.name]!) }
     }
 
-    private func view(of spec: RolloutSpec, in state: RolloutState) -> RolloutView {
+    func view(of spec: RolloutSpec, in state: RolloutState) -> RolloutView {
         RolloutView(
             spec: spec, state: state, allowedActions: machines[spec.name]!.allowedActions(in: state),
             lastSeen: alertsLastSeen[spec.name] ?? [:])
-    }
-
-    /// Remembers when a delivery last carried a firing alert, so a stale one (its resolution lost) shows.
-    private func noteSeen(_ alert: AlertObservation, of rollout: String, at now: Timestamp) {
-        switch alert.status {
-        case .firing: alertsLastSeen[rollout, default: [:]][alert.fingerprint] = now
-        case .resolved: alertsLastSeen[rollout]?[alert.fingerprint] = nil
-        }
-    }
-
-    public func history(of name: String) async throws -> [JournalEntry] {
-        _ = try spec(named: name)
-        return try await store.history(of: name)
-    }
-
-    /// One page of a rollout's journal: see `JournalStore.history(of:before:limit:)`.
-    public func history(of name: String, before: Int64?, limit: Int) async throws -> HistoryPage {
-        _ = try spec(named: name)
-        return try await store.history(of: name, before: before, limit: limit)
-    }
-
-    func spec(named name: String) throws -> RolloutSpec {
-        guard let spec = config.rollout(named: name) else {
-            throw EngineError.unknownRollout(name, known: config.rollouts.map(\.name))
-        }
-        return spec
     }
 
     // MARK: building a unit

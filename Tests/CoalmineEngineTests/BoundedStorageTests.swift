@@ -70,8 +70,7 @@ import Testing
         let over = AlertObservation.tfAlert("CanaryLatencyHigh")
         _ = try await fixture.engine.receive([stillFiring, over], source: "alertmanager")
         _ = try await fixture.engine.receive([over.resolved], source: "alertmanager")
-        let pruner = StorePruner(
-            engine: fixture.engine, store: fixture.journal, retention: fixture.config.store, clock: fixture.clock.reading)
+        let pruner = fixture.pruner
 
         fixture.clock.advance(by: .seconds(6 * 24 * 3600))
         #expect(await pruner.pruneOnce().deliveries == 0, "younger than 7 days")

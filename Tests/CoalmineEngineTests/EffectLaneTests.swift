@@ -136,8 +136,7 @@ import Testing
         try await fixture.command(.start)
         await fixture.runner(notifiers: [fixture.notifier, hook]).runDueEffects()
         let entries = try await fixture.engine.history(of: "tf-model-service").count
-        let pruner = StorePruner(
-            engine: fixture.engine, store: fixture.journal, retention: fixture.config.store, clock: fixture.clock.reading)
+        let pruner = fixture.pruner
 
         fixture.clock.advance(by: .seconds(6 * 24 * 3600))
         #expect(await pruner.pruneOnce().outboxRows == 0, "younger than the retention")

@@ -46,6 +46,11 @@ struct EngineFixture {
             clock: clock.reading, logger: Logger(label: "test.effects"))
     }
 
+    /// The hourly pruner of this engine's store, with the config's retentions and the manual clock.
+    var pruner: StorePruner {
+        StorePruner(engine: engine, store: journal, retention: config.store, clock: clock.reading)
+    }
+
     func view() async throws -> RolloutView {
         try await engine.view(of: "tf-model-service")
     }
