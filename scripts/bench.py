@@ -6,6 +6,7 @@
                checkpointed before and after, so each byte counts once), and the server's peak RSS
   restart N    a journal of N entries: time from start to /readyz 200, and RSS once ready, beside the same for an
                empty journal
+  rollouts N   N configured rollouts, every one started: time from a restart to /readyz 200, and RSS once ready
 
 Prints one table and writes it as JSON (--json PATH). Figures, not verdicts: nothing here fails on a number.
 """
@@ -36,11 +37,17 @@ def free_port():
 class Server:
     """One `coalmine serve` on a config of its own in `work`."""
 
-    def __init__(self, binary, work):
+    def __init__(self, binary, work, rollouts=1):
         self.binary, self.work = binary, work
         self.port = free_port()
         with open(os.path.join(REPO, "config/coalmine.yaml")) as f:
             config = f.read()
+        if rollouts > 1:
+            # The example rollout, then as many more of the same shape, each on its own service.
+            config = config.replace("bake: 24h", "bake: 1h")
+            config += "".join(
+                f"  - {{ name: svc-{i}, namespace: ml, virtualService: route-{i}, stableSubset: v1, canarySubset: v2,"
+                f" alerts: {{ matchLabels: {{ service: svc-{i} }} }} }}\n" for i in range(1, rollouts))
         config = config.replace("127.0.0.1:9095", f"127.0.0.1:{self.port}").replace('"data/', f'"{work}/data/')
         config = config.replace("maxBodyBytes: 4194304", "maxBodyBytes: 67108864")
         self.config = os.path.join(work, "coalmine.yaml")
@@ -211,15 +218,45 @@ def bench_restart(binary, count):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_rollouts(binary, count):
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    try:
+        server = Server(binary, work, rollouts=count)
+        first_ready = server.start()
+        api = server.secret("api-token")
+        names = ["tf-model-service"] + [f"svc-{i}" for i in range(1, count)]
+        for name in names:
+            status, answer = server.request("POST", f"/api/v1/rollouts/{name}/start", b"{}", api)
+            assert status == 200, (status, answer)
+        server.stop()
+        ready = server.start()
+        rss, _ = server.memory()
+        server.stop()
+        return {
+            "measure": f"{count} started rollouts", "rollouts": count, "seconds_to_ready": round(ready, 3),
+            "rss_mib": round(rss, 1), "first_start_seconds_to_ready": round(first_ready, 3),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary")
     parser.add_argument("--smoke", action="store_true", help="small sizes: proves the benchmarks still run")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--only", choices=["delivery", "restart", "rollouts"], help="run one kind of measure")
     options = parser.parse_args()
     deliveries = [1, 100] if options.smoke else [1, 100, 800, 10000]
     restart = 20000 if options.smoke else 1000000
-    results = [bench_delivery(options.binary, count) for count in deliveries] + [bench_restart(options.binary, restart)]
+    fleets = [1, 50] if options.smoke else [1, 1000, 10000]
+    results = []
+    if options.only in (None, "delivery"):
+        results += [bench_delivery(options.binary, count) for count in deliveries]
+    if options.only in (None, "restart"):
+        results.append(bench_restart(options.binary, restart))
+    if options.only in (None, "rollouts"):
+        results += [bench_rollouts(options.binary, count) for count in fleets]
     print(f"{'measure':<44} {'figures'}")
     for result in results:
         figures = ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("measure", "answer"))
