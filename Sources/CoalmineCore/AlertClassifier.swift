@@ -8,9 +8,21 @@ public struct AlertClassifier: Sendable {
     public static let roleLabel = "coalmine_role"
 
     public let rollouts: [RolloutSpec]
+    /// Rollouts by name, for `coalmine_rollout`.
+    private let byName: [String: Int]
+    /// Rollouts by one of their `matchLabels` (the first key in sorted order): label name, then value. An alert is
+    /// checked only against the rollouts its own labels point to, not against every rollout.
+    private let byLabel: [String: [String: [Int]]]
 
     public init(rollouts: [RolloutSpec]) {
         self.rollouts = rollouts
+        byName = Dictionary(rollouts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var byLabel: [String: [String: [Int]]] = [:]
+        for (position, spec) in rollouts.enumerated() {
+            guard let key = spec.alerts.matchLabels.keys.min(), let value = spec.alerts.matchLabels[key] else { continue }
+            byLabel[key, default: [:]][value, default: []].append(position)
+        }
+        self.byLabel = byLabel
     }
 
     public struct Match: Equatable, Sendable {
@@ -24,15 +36,17 @@ public struct AlertClassifier: Sendable {
     }
 
     public func matches(for alert: AlertObservation) -> [Match] {
-        let owners: [RolloutSpec]
+        let owners: [Int]
         if let named = alert.labels[Self.rolloutLabel] {
-            owners = rollouts.filter { $0.name == named }
+            owners = byName[named].map { [$0] } ?? []
         } else {
-            owners = rollouts.filter { spec in
-                !spec.alerts.matchLabels.isEmpty && Self.labels(alert.labels, match: spec.alerts.matchLabels)
+            var candidates: [Int] = []
+            for (key, rolloutsByValue) in byLabel {
+                if let value = alert.labels[key], let positions = rolloutsByValue[value] { candidates += positions }
             }
+            owners = candidates.sorted().filter { Self.labels(alert.labels, match: rollouts[$0].alerts.matchLabels) }
         }
-        return owners.map { Match(rollout: $0.name, role: role(of: alert, in: $0)) }
+        return owners.map { Match(rollout: rollouts[$0].name, role: role(of: alert, in: rollouts[$0])) }
     }
 
     func role(of alert: AlertObservation, in spec: RolloutSpec) -> AlertRole {

@@ -5,8 +5,12 @@ public struct CoalmineConfig: Equatable, Sendable {
     public var kubernetes: KubernetesSettings
     public var notifiers: [NotifierSettings]
     public var defaults: RolloutPolicy
-    public var rollouts: [RolloutSpec]
+    public var rollouts: [RolloutSpec] {
+        didSet { rolloutPositions = Self.positions(of: rollouts) }
+    }
     public var limits: AlertLimits
+    /// Where each rollout is in `rollouts`, by name: every event looks its rollout up.
+    private var rolloutPositions: [String: Int]
 
     public init(
         server: ServerSettings = ServerSettings(), store: StoreSettings = StoreSettings(),
@@ -20,10 +24,16 @@ public struct CoalmineConfig: Equatable, Sendable {
         self.defaults = defaults
         self.rollouts = rollouts
         self.limits = limits
+        self.rolloutPositions = Self.positions(of: rollouts)
     }
 
     public func rollout(named name: String) -> RolloutSpec? {
-        rollouts.first { $0.name == name }
+        rolloutPositions[name].map { rollouts[$0] }
+    }
+
+    private static func positions(of rollouts: [RolloutSpec]) -> [String: Int] {
+        // Names are unique in a config that loaded; the first wins in one built by hand.
+        Dictionary(rollouts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The environment variables that hold Coalmine's own secrets (chat webhook URLs named by `urlEnv`): no child

@@ -2,18 +2,11 @@ import CoalmineCore
 import CoalmineJournal
 import Metrics
 
-/// The engine's metrics, made through an injected factory so every app instance (and test) has its own registry.
+/// The engine's counters, made through an injected factory so every app instance (and test) has its own registry.
+/// Per-rollout gauges are not made here: with thousands of rollouts a registry entry per rollout and state costs
+/// more than the rollouts themselves; `/metrics` renders them from `RolloutEngine.gaugeReadings()` when scraped.
 struct EngineMetrics: Sendable {
     let factory: any MetricsFactory
-
-    func record(_ state: RolloutState, of rollout: String) {
-        for phase in RolloutPhase.allCases {
-            Gauge(label: "coalmine_rollout_state", dimensions: [("rollout", rollout), ("state", phase.rawValue)], factory: factory)
-                .record(phase == state.phase ? 1 : 0)
-        }
-        Gauge(label: "coalmine_canary_weight", dimensions: [("rollout", rollout)], factory: factory)
-            .record(state.canaryWeight)
-    }
 
     func countTransitions(_ count: Int) {
         Counter(label: "coalmine_transitions_total", factory: factory).increment(by: count)

@@ -40,12 +40,10 @@ extension RolloutEngine {
                 if isOwnBatch { throw failure }
                 return
             }
-            let changed = memoryAfterBatch.states.filter { durableMemory.states[$0.key] != $0.value }.map(\.key)
             let moved = memoryAfterBatch.states.filter { durableMemory.states[$0.key]?.version != $0.value.version }.count
             durableMemory = memoryAfterBatch
             journalHealth.record(failure: nil)
             effectLanes.add(created)
-            recordMetrics(for: changed)
             countTransitions(moved)
             for waiter in waiters { waiter.resume() }
 

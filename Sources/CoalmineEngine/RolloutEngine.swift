@@ -68,7 +68,6 @@ public actor RolloutEngine {
             states: recovered, deliveries: try await Self.rememberedDeliveries(store, config, recovered, now: clock()),
             linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
         durableMemory = memory
-        for spec in config.rollouts { metrics.record(recovered[spec.name]!, of: spec.name) }
 
         var orphans: [EffectSettlement] = []
         for item in try await store.pendingEffects() {
@@ -231,8 +230,13 @@ public actor RolloutEngine {
         NewJournalEntry(rollout: rollout, run: run, kind: kind, body: JournalJSON.encode(body))
     }
 
-    func recordMetrics(for names: some Sequence<String>) {
-        for name in names { if let state = durableMemory.states[name] { metrics.record(state, of: name) } }
+    /// Each rollout's phase and canary weight as of the last durable commit, in config order: what `/metrics`
+    /// shows as `coalmine_rollout_state` and `coalmine_canary_weight`.
+    public func gaugeReadings() -> [RolloutGaugeReading] {
+        config.rollouts.map { spec in
+            let state = durableMemory.states[spec.name]!
+            return RolloutGaugeReading(rollout: spec.name, phase: state.phase, canaryWeight: state.canaryWeight)
+        }
     }
 
     func countTransitions(_ count: Int) {

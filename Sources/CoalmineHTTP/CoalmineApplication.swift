@@ -15,8 +15,7 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
         maxBodyBytes: runtime.config.server.webhook.maxBodyBytes, metricsFactory: metricsFactory
     ).register(on: router)
     OperatorAPIRoutes(engine: runtime.engine, credentials: runtime.credentials).register(on: router)
-    HealthRoutes(store: runtime.store, journalHealth: runtime.engine.journalHealth, registry: runtime.registry)
-        .register(on: router)
+    HealthRoutes(engine: runtime.engine, store: runtime.store, registry: runtime.registry).register(on: router)
     ActionLinkRoutes(
         engine: runtime.engine, signer: runtime.links.signer, identityHeader: runtime.config.server.actions.identityHeader,
         clock: runtime.clock

@@ -6,15 +6,15 @@ import Prometheus
 /// `/healthz` (the process answers), `/readyz` (the journal answers and takes commits), `/metrics` (Prometheus
 /// text).
 struct HealthRoutes {
+    let engine: RolloutEngine
     let store: any JournalStore
-    let journalHealth: JournalHealth
     let registry: PrometheusCollectorRegistry
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in APIResponse.text("ok\n") }
         router.get("/readyz") { _, _ in
             // A journal that answers reads but refuses writes must not look ready: webhooks would get 503s.
-            if let failure = journalHealth.commitFailure {
+            if let failure = engine.journalHealth.commitFailure {
                 return APIResponse.error(.serviceUnavailable, "the journal cannot commit: \(failure)")
             }
             do {
@@ -25,7 +25,9 @@ struct HealthRoutes {
             }
         }
         router.get("/metrics") { _, _ in
-            APIResponse.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            APIResponse.text(
+                registry.emitToString() + RolloutGauges.render(await engine.gaugeReadings()),
+                contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 }
