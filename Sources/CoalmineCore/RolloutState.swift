@@ -30,6 +30,16 @@ public struct RolloutState: Codable, Equatable, Sendable {
 
     public var stableWeight: Int { 100 - canaryWeight }
 
+    /// When time alone next changes the rollout: the end of its bake, a reminder, an auto-rollback. Before it, a
+    /// `.clock` event changes nothing, so nothing needs to look at the rollout until then.
+    public var nextDeadline: Timestamp? {
+        switch phase {
+        case .observing: nextStepAt
+        case .awaitingHuman: [autoRollbackAt, nextReminderAt].compactMap { $0 }.min()
+        case .idle, .paused, .rollingBack, .rolledBack, .promoted: nil
+        }
+    }
+
     /// What a human would notice about the rollout; its version moves with it.
     struct Position: Equatable {
         var phase: RolloutPhase

@@ -15,13 +15,11 @@ public final class EffectLaneQueue: Sendable {
     private struct State {
         var items: [OutboxItem] = []
         var held: HeldSettlements?
-        /// Something arrived that the runner has not woken up for yet.
-        var arrived = false
-        var waiter: CheckedContinuation<Void, Never>?
     }
 
     public let lane: EffectLane
     private let state = Mutex(State())
+    private let arrivals = WakeSignal()
 
     init(lane: EffectLane) {
         self.lane = lane
@@ -36,12 +34,8 @@ public final class EffectLaneQueue: Sendable {
     var held: HeldSettlements? { state.withLock { $0.held } }
 
     func add(_ items: [OutboxItem]) {
-        let waiter = state.withLock { state in
-            state.items += items
-            state.arrived = true
-            return state.waiter.take()
-        }
-        waiter?.resume()
+        state.withLock { $0.items += items }
+        arrivals.signal()
     }
 
     /// After a durable settlement: done effects leave, retried ones wait for their next attempt.
@@ -67,31 +61,6 @@ public final class EffectLaneQueue: Sendable {
 
     /// Returns when an effect arrives, after `limit` (if given), or when the task is cancelled.
     func waitForWork(upTo limit: Duration?) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForArrival() }
-            if let limit { group.addTask { try? await Task.sleep(for: limit) } }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func waitForArrival() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.arrived || Task.isCancelled {
-                        state.arrived = false
-                        return true
-                    }
-                    state.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            // Cancelled before the continuation was stored: `Task.isCancelled` above sees it instead.
-            state.withLock { $0.waiter.take() }?.resume()
-        }
-        state.withLock { $0.arrived = false }
+        await arrivals.wait(upTo: limit)
     }
 }

@@ -34,6 +34,8 @@ extension RolloutEngine {
                 let failure = EngineError.journalUnavailable("\(error)")
                 logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
                 memory = durableMemory
+                // Deadlines of the states just taken back are scheduled again; those of the durable ones return.
+                deadlines = DeadlineSchedule(memory.states)
                 for waiter in waiters { waiter.resume(throwing: failure) }
                 for queued in queuedUnits { queued.continuation.resume(throwing: failure) }
                 queuedUnits = []

@@ -19,6 +19,9 @@ public actor RolloutEngine {
     public nonisolated let effectLanes: EffectLanes
     /// Whether commits go through; `/readyz` reads it.
     public nonisolated let journalHealth = JournalHealth()
+    /// Signalled when a rollout gets a deadline earlier than every other, so the ticker wakes for it.
+    public nonisolated let deadlineWakeup = WakeSignal()
+    var deadlines: DeadlineSchedule
 
     let machines: [String: RolloutMachine]
     let classifier: AlertClassifier
@@ -68,6 +71,7 @@ public actor RolloutEngine {
             states: recovered, deliveries: try await Self.rememberedDeliveries(store, config, recovered, now: clock()),
             linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
         durableMemory = memory
+        deadlines = DeadlineSchedule(recovered)
 
         var orphans: [EffectSettlement] = []
         for item in try await store.pendingEffects() {
@@ -121,15 +125,18 @@ public actor RolloutEngine {
         return RolloutView(spec: spec, state: outcome.state, allowedActions: machine.allowedActions(in: outcome.state))
     }
 
-    /// Lets time pass: bake deadlines, reminders and auto-rollbacks that are due fire now.
-    public func tick() async throws {
+    /// Lets time pass: the bake ends, reminders and auto-rollbacks that are due fire now. Looks only at rollouts
+    /// whose deadline has come. Returns the next deadline, if any.
+    @discardableResult
+    public func tick() async throws -> Timestamp? {
         let now = clock()
         var unit = JournalUnit()
-        for spec in config.rollouts {
-            let state = memory.states[spec.name]!
-            record(machines[spec.name]!.handle(.clock, in: state, at: now), from: state, of: spec, into: &unit)
+        for name in deadlines.takeDue(at: now) {
+            guard let spec = config.rollout(named: name), let state = memory.states[name] else { continue }
+            record(machines[name]!.handle(.clock, in: state, at: now), from: state, of: spec, into: &unit)
         }
         try await commit(unit)
+        return deadlines.next
     }
 
     /// Journals what became of effects a lane tried (or settled without trying), and feeds router results back to
@@ -214,6 +221,7 @@ public actor RolloutEngine {
     func apply(_ outcome: RolloutOutcome, of spec: RolloutSpec, into unit: inout JournalUnit) {
         let new = outcome.state
         memory.states[spec.name] = new
+        if deadlines.schedule(new.nextDeadline, of: spec.name) { deadlineWakeup.signal() }
         for effect in outcome.effects {
             switch effect {
             case .setWeights:

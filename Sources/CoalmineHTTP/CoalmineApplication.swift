@@ -25,7 +25,7 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     let effects = EffectRunner(
         engine: runtime.engine, router: runtime.router, notifiers: runtime.notifiers, links: runtime.links,
         clock: runtime.clock, logger: logger)
-    let ticker = RolloutTicker(engine: runtime.engine, logger: logger)
+    let ticker = RolloutTicker(engine: runtime.engine, clock: runtime.clock, logger: logger)
     let drift = DriftWatcher(
         engine: runtime.engine, router: runtime.router, interval: runtime.config.kubernetes.resyncEvery, logger: logger)
     var services: [any Service] = [runtime.httpClient]

@@ -52,6 +52,14 @@ import Testing
                 let event = makeEvent(state)
                 let outcome = machine.handle(event, in: state, at: now)
                 let next = outcome.state
+                if case .clock = event {
+                    // The ticker looks at a rollout only when its deadline comes: before it, time changes nothing,
+                    // and a deadline that came is never left behind.
+                    if state.nextDeadline.map({ $0 > now }) ?? true {
+                        #expect(next == state && outcome.effects.isEmpty, "time before the deadline acted at '\(label)'")
+                    }
+                    #expect(next.nextDeadline.map { $0 > now } ?? true, "a due deadline stayed due at '\(label)'")
+                }
                 Self.checkInvariants(
                     before: state, after: next, effects: outcome.effects, event: event, label: label,
                     autoRollback: autoRollback)

@@ -34,6 +34,33 @@ import Testing
         #expect(try await fixture.view().canaryWeight == 10)
     }
 
+    @Test func aTickLooksOnlyAtDueDeadlinesAndSaysWhenTheNextComes() async throws {
+        let fixture = try await EngineFixture()
+        #expect(try await fixture.engine.tick() == nil, "an idle rollout has no deadline")
+        try await fixture.command(.start)
+        let bakeEnds = try #require(try await fixture.view().nextStepAt)
+        #expect(try await fixture.engine.tick() == bakeEnds)
+        fixture.clock.advance(by: .seconds(3600))
+        #expect(try await fixture.engine.tick() == bakeEnds + .seconds(3600), "the next step's bake")
+        #expect(try await fixture.view().canaryWeight == 10)
+        try await fixture.command(.pause)
+        #expect(try await fixture.engine.tick() == nil, "a paused rollout waits for nothing but a human")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func theTickerWakesForTheNextDeadlineByItself() async throws {
+        let workspace = try TestWorkspace()
+        let config = try workspace.config(rolloutExtra: "    bake: 200ms")
+        let engine = try await RolloutEngine(config: config, store: try SQLiteJournal(path: workspace.journalPath))
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await RolloutTicker(engine: engine, longestSleep: .seconds(30)).run() }
+            // Started after the ticker went to sleep with nothing to wait for: the new deadline must wake it.
+            try await Task.sleep(for: .milliseconds(50))
+            _ = try await engine.perform(HumanCommand(.start, actor: "alice"), on: "tf-model-service")
+            try await waitUntil(.seconds(10)) { try await engine.view(of: "tf-model-service").canaryWeight >= 30 }
+            group.cancelAll()
+        }
+    }
+
     @Test func aRepeatedDeliveryChangesNothingAndJournalsNothing() async throws {
         let fixture = try await EngineFixture()
         try await fixture.command(.start)
