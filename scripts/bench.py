@@ -7,10 +7,13 @@
   restart N    a journal of N entries: time from start to /readyz 200, and RSS once ready, beside the same for an
                empty journal
   rollouts N   N configured rollouts, every one started: time from a restart to /readyz 200, and RSS once ready
+  lateness N   N rollouts baking 1 s a step, all started: how late each scheduled step was journaled after its
+               bake ended (median, worst), and the CPU the server used while they all sat idle afterwards
 
 Prints one table and writes it as JSON (--json PATH). Figures, not verdicts: nothing here fails on a number.
 """
 import argparse
+import calendar
 import hashlib
 import http.client
 import json
@@ -37,14 +40,14 @@ def free_port():
 class Server:
     """One `coalmine serve` on a config of its own in `work`."""
 
-    def __init__(self, binary, work, rollouts=1):
+    def __init__(self, binary, work, rollouts=1, bake="1h"):
         self.binary, self.work = binary, work
         self.port = free_port()
         with open(os.path.join(REPO, "config/coalmine.yaml")) as f:
             config = f.read()
         if rollouts > 1:
             # The example rollout, then as many more of the same shape, each on its own service.
-            config = config.replace("bake: 24h", "bake: 1h")
+            config = config.replace("bake: 24h", f"bake: {bake}")
             config += "".join(
                 f"  - {{ name: svc-{i}, namespace: ml, virtualService: route-{i}, stableSubset: v1, canarySubset: v2,"
                 f" alerts: {{ matchLabels: {{ service: svc-{i} }} }} }}\n" for i in range(1, rollouts))
@@ -240,12 +243,60 @@ def bench_rollouts(binary, count):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_lateness(binary, count, idle_seconds=10):
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    try:
+        server = Server(binary, work, rollouts=count, bake="1s")
+        server.start()
+        api = server.secret("api-token")
+        for name in ["tf-model-service"] + [f"svc-{i}" for i in range(1, count)]:
+            status, answer = server.request("POST", f"/api/v1/rollouts/{name}/start", b"{}", api)
+            assert status == 200, (status, answer)
+        # Four steps of 1 s each after the last start, then every rollout is promoted and waits for nothing.
+        time.sleep(6)
+        with sqlite3.connect(server.database) as db:
+            rows = db.execute("SELECT rollout, recorded_at, body FROM journal WHERE kind = 'transition' ORDER BY sequence").fetchall()
+        lateness, bake_end = [], {}
+        for rollout, recorded_at, body in rows:
+            transition = json.loads(body)
+            if transition["actor"] == "schedule" and rollout in bake_end:
+                lateness.append(recorded_at - bake_end[rollout])
+            next_step = transition["state"].get("nextStepAt")
+            bake_end[rollout] = rfc3339_ms(next_step) if next_step else None
+        promoted = sum(1 for _, _, body in rows if json.loads(body)["to"] == "promoted")
+        cpu_before = cpu_seconds(server.process.pid)
+        time.sleep(idle_seconds)
+        idle_cpu = (cpu_seconds(server.process.pid) - cpu_before) / idle_seconds
+        server.stop()
+        lateness.sort()
+        return {
+            "measure": f"{count} rollouts stepping every 1 s", "rollouts": count, "scheduled_steps": len(lateness),
+            "promoted": promoted, "median_lateness_ms": lateness[len(lateness) // 2] if lateness else None,
+            "worst_lateness_ms": lateness[-1] if lateness else None, "idle_cpu_percent_of_a_core": round(idle_cpu * 100, 2),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def rfc3339_ms(text):
+    """Milliseconds since the epoch of Coalmine's own RFC 3339 times (UTC, `Z`, up to millisecond digits)."""
+    seconds, _, fraction = text.rstrip("Z").partition(".")
+    whole = calendar.timegm(time.strptime(seconds, "%Y-%m-%dT%H:%M:%S"))
+    return whole * 1000 + int((fraction + "000")[:3])
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary")
     parser.add_argument("--smoke", action="store_true", help="small sizes: proves the benchmarks still run")
     parser.add_argument("--json", help="also write the results here")
-    parser.add_argument("--only", choices=["delivery", "restart", "rollouts"], help="run one kind of measure")
+    parser.add_argument("--only", choices=["delivery", "restart", "rollouts", "lateness"], help="run one kind of measure")
     options = parser.parse_args()
     deliveries = [1, 100] if options.smoke else [1, 100, 800, 10000]
     restart = 20000 if options.smoke else 1000000
@@ -257,6 +308,8 @@ def main():
         results.append(bench_restart(options.binary, restart))
     if options.only in (None, "rollouts"):
         results += [bench_rollouts(options.binary, count) for count in fleets]
+    if options.only in (None, "lateness"):
+        results.append(bench_lateness(options.binary, 20, idle_seconds=2) if options.smoke else bench_lateness(options.binary, 10000))
     print(f"{'measure':<44} {'figures'}")
     for result in results:
         figures = ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("measure", "answer"))
