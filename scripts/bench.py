@@ -8,7 +8,8 @@
                empty journal
   rollouts N   N configured rollouts, every one started: time from a restart to /readyz 200, and RSS once ready
   lateness N   N rollouts baking 1 s a step, all started: how late each scheduled step was journaled after its
-               bake ended (median, worst), and the CPU the server used while they all sat idle afterwards
+               bake ended (median, worst); how long the outbox took to drain (every weight change and notice
+               settled); and the CPU the server used while all sat idle afterwards
 
 Prints one table and writes it as JSON (--json PATH). Figures, not verdicts: nothing here fails on a number.
 """
@@ -264,6 +265,13 @@ def bench_lateness(binary, count, idle_seconds=10):
             next_step = transition["state"].get("nextStepAt")
             bake_end[rollout] = rfc3339_ms(next_step) if next_step else None
         promoted = sum(1 for _, _, body in rows if json.loads(body)["to"] == "promoted")
+        drained = time.monotonic()
+        while time.monotonic() - drained < 900:
+            with sqlite3.connect(server.database) as db:
+                if db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0] == 0:
+                    break
+            time.sleep(0.5)
+        drain_seconds = time.monotonic() - drained
         cpu_before = cpu_seconds(server.process.pid)
         time.sleep(idle_seconds)
         idle_cpu = (cpu_seconds(server.process.pid) - cpu_before) / idle_seconds
@@ -272,7 +280,9 @@ def bench_lateness(binary, count, idle_seconds=10):
         return {
             "measure": f"{count} rollouts stepping every 1 s", "rollouts": count, "scheduled_steps": len(lateness),
             "promoted": promoted, "median_lateness_ms": lateness[len(lateness) // 2] if lateness else None,
-            "worst_lateness_ms": lateness[-1] if lateness else None, "idle_cpu_percent_of_a_core": round(idle_cpu * 100, 2),
+            "worst_lateness_ms": lateness[-1] if lateness else None,
+            "outbox_drained_seconds_after_the_steps": round(drain_seconds, 1),
+            "idle_cpu_percent_of_a_core": round(idle_cpu * 100, 2),
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
