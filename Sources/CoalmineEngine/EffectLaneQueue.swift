@@ -1,5 +1,6 @@
 import CoalmineCore
 import CoalmineJournal
+import DequeModule
 import Synchronization
 
 /// The effects of one lane that are not settled yet, shared by the engine, which adds them after each commit and
@@ -13,7 +14,8 @@ public final class EffectLaneQueue: Sendable {
     }
 
     private struct State {
-        var items: [OutboxItem] = []
+        /// Oldest first; effects settle from the front, so a backlog of thousands drains in linear time.
+        var items: Deque<OutboxItem> = []
         var held: HeldSettlements?
     }
 
@@ -26,7 +28,7 @@ public final class EffectLaneQueue: Sendable {
     }
 
     /// The unsettled effects, oldest first.
-    public var items: [OutboxItem] { state.withLock { $0.items } }
+    public var items: [OutboxItem] { state.withLock { Array($0.items) } }
 
     /// Whether an effect of this lane is waiting or running.
     public var isBusy: Bool { state.withLock { !$0.items.isEmpty || $0.held != nil } }
@@ -42,7 +44,12 @@ public final class EffectLaneQueue: Sendable {
     func retire(_ settlements: [EffectSettlement]) {
         state.withLock { state in
             for settlement in settlements {
-                guard let index = state.items.firstIndex(where: { $0.id == settlement.effect.id }) else { continue }
+                let id = settlement.effect.id
+                if !settlement.outcome.isPending, state.items.first?.id == id {
+                    state.items.removeFirst()
+                    continue
+                }
+                guard let index = state.items.firstIndex(where: { $0.id == id }) else { continue }
                 if case .retrying(let error, let at) = settlement.outcome {
                     state.items[index].attempts = settlement.attempts
                     state.items[index].nextAttemptAt = at
