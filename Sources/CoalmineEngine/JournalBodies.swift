@@ -31,14 +31,6 @@ enum JournalBody {
         var fingerprint: String
         var alertname: String
         var startsAt: String
-
-        init(actor: String, reason: String, fingerprint: String, alertname: String, startsAt: String) {
-            self.actor = actor
-            self.reason = reason
-            self.fingerprint = fingerprint
-            self.alertname = alertname
-            self.startsAt = startsAt
-        }
     }
 
     struct Transition: Codable {
