@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Coalmine test. Installs what the tests need when it is missing (Debian packages; run as root or
 # with sudo), checks the Prometheus rules with promtool, builds once, runs the Swift test suites (the end-to-end
-# one starts Prometheus, Alertmanager, a workload and the built binary on 127.0.0.1 and stops them), then walks
-# the README's loop on the built binary. Exits non-zero on any failure.
+# one starts Prometheus, Alertmanager, a workload and the built binary on 127.0.0.1 and stops them), runs the
+# benchmarks at small sizes, then walks the README's loop on the built binary. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
