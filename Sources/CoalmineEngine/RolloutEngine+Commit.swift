@@ -42,7 +42,9 @@ extension RolloutEngine {
                 if isOwnBatch { throw failure }
                 return
             }
-            let moved = memoryAfterBatch.states.filter { durableMemory.states[$0.key]?.version != $0.value.version }.count
+            // Only rollouts with a transition in the batch can have moved: no look at every rollout per commit.
+            let touched = Set(batch.flatMap { $0.entries.filter { $0.kind == .transition }.map(\.rollout) })
+            let moved = touched.filter { durableMemory.states[$0]?.version != memoryAfterBatch.states[$0]?.version }.count
             durableMemory = memoryAfterBatch
             journalHealth.record(failure: nil)
             effectLanes.add(created)

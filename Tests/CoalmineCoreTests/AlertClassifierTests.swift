@@ -30,6 +30,27 @@ import Testing
         #expect(classifier.matches(for: alert(["service": "other"])).isEmpty)
     }
 
+    @Test func anAlertFindsEveryRolloutWhoseLabelsItCarriesInConfigOrderAmongMany() {
+        func spec(_ name: String, _ labels: [String: String]) -> RolloutSpec {
+            RolloutSpec(
+                name: name, namespace: "ml", object: name, stable: "v1", canary: "v2",
+                alerts: AlertMatching(matchLabels: labels))
+        }
+        // Rollouts indexed under different label names, one sharing a value with another, among many others.
+        var rollouts = (0..<2000).map { spec("svc-\($0)", ["service": "svc-\($0)"]) }
+        rollouts.insert(spec("by-team", ["team": "ml", "tier": "gpu"]), at: 10)
+        rollouts.append(spec("by-service-and-zone", ["service": "svc-7", "zone": "a"]))
+        let many = AlertClassifier(rollouts: rollouts)
+        let names = { (labels: [String: String]) in many.matches(for: self.alert(labels)).map(\.rollout) }
+        // by-team stands at position 10, after svc-7 and long before by-service-and-zone.
+        #expect(
+            names(["service": "svc-7", "zone": "a", "team": "ml", "tier": "gpu"])
+                == ["svc-7", "by-team", "by-service-and-zone"])
+        #expect(names(["service": "svc-7", "zone": "b"]) == ["svc-7"], "every matchLabel must match")
+        #expect(names(["team": "ml"]).isEmpty, "tier is missing")
+        #expect(names(["service": "svc-1999"]) == ["svc-1999"])
+    }
+
     @Test func aRolloutWithoutMatchLabelsTakesOnlyAlertsThatNameIt() {
         #expect(classifier.matches(for: alert(["alertname": "Anything"])).isEmpty)
     }
