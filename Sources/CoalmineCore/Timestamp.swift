@@ -21,6 +21,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable {
         Timestamp(millisecondsSinceEpoch: lhs.millisecondsSinceEpoch + rhs.wholeMilliseconds)
     }
 
+    public static func - (lhs: Timestamp, rhs: Duration) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: lhs.millisecondsSinceEpoch - rhs.wholeMilliseconds)
+    }
+
     /// The time elapsed from `earlier` to `self` (negative when `earlier` is later).
     public func since(_ earlier: Timestamp) -> Duration {
         .milliseconds(millisecondsSinceEpoch - earlier.millisecondsSinceEpoch)

@@ -102,8 +102,11 @@ public struct EffectRunner: Service {
                 return EffectSettlement(item, .retrying(error: "\(error)", at: retryTime(after: item.attempts)), tried: true)
             }
         case .notify(let notice):
-            guard case .notifier(let name) = item.lane, let notifier = notifiers[name] else {
-                return EffectSettlement(item, .failed(error: "notifier \(item.lane) is not configured"), tried: false)
+            guard case .notifier(let name) = item.lane else {
+                return EffectSettlement(item, .failed(error: "a notice cannot go through \(item.lane)"), tried: false)
+            }
+            guard let notifier = notifiers[name] else {
+                return EffectSettlement(item, .failed(error: "notifier \(name) is not configured"), tried: false)
             }
             // Links are made at sending time, so a retried or re-sent message carries links that have not expired.
             let now = clock()

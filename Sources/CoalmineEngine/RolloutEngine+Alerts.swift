@@ -114,7 +114,7 @@ extension RolloutEngine {
     static func rememberedDeliveries(
         _ store: any JournalStore, _ config: CoalmineConfig, _ states: [String: RolloutState], now: Timestamp
     ) async throws -> [AlertDeliveryKey: Timestamp] {
-        var deliveries = try await store.deliveries(seenSince: now + (.zero - config.store.deliveryRetention))
+        var deliveries = try await store.deliveries(seenSince: now - config.store.deliveryRetention)
         for alert in states.values.flatMap(\.firingAlerts) {
             let key = AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing)
             if deliveries[key] == nil { deliveries[key] = alert.receivedAt }

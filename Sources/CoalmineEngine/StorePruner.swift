@@ -36,8 +36,8 @@ public struct StorePruner: Service {
     public func pruneOnce() async -> (outboxRows: Int, deliveries: Int) {
         let now = clock()
         do {
-            let rows = try await store.pruneOutbox(settledBefore: now + (.zero - retention.outboxRetention))
-            let deliveries = try await engine.forgetDeliveries(seenBefore: now + (.zero - retention.deliveryRetention))
+            let rows = try await store.pruneOutbox(settledBefore: now - retention.outboxRetention)
+            let deliveries = try await engine.forgetDeliveries(seenBefore: now - retention.deliveryRetention)
             if rows + deliveries > 0 {
                 logger.info("pruned the store", metadata: ["outboxRows": "\(rows)", "deliveries": "\(deliveries)"])
             }

@@ -140,6 +140,10 @@ public final class SQLiteJournal: JournalStore {
             // Served the search for each rollout's newest transition, which `latest_transition` now answers.
             try db.execute(sql: "DROP INDEX IF EXISTS journal_by_rollout")
         }
+        migrator.registerMigration("v9-firing-by-fingerprint") { db in
+            // Pruning asks, for each old delivery, whether its alert still fires: by fingerprint, not by rollout.
+            try db.execute(sql: "CREATE INDEX firing_alert_by_fingerprint ON firing_alert(fingerprint, starts_at)")
+        }
         return migrator
     }
 
@@ -303,16 +307,15 @@ public final class SQLiteJournal: JournalStore {
     }
 
     public func pruneDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    DELETE FROM alert_delivery WHERE seen_at < ? AND NOT (status = 'firing' AND EXISTS (
-                        SELECT 1 FROM firing_alert f
-                        WHERE f.fingerprint = alert_delivery.fingerprint AND f.starts_at = alert_delivery.starts_at))
-                    """,
-                arguments: [cutoff.millisecondsSinceEpoch])
-            return db.changesCount
-        }
+        try await deleteInBatches(
+            sql: """
+                DELETE FROM alert_delivery WHERE (fingerprint, starts_at, status) IN (
+                    SELECT d.fingerprint, d.starts_at, d.status FROM alert_delivery d
+                    WHERE d.seen_at < ? AND NOT (d.status = 'firing' AND EXISTS (
+                        SELECT 1 FROM firing_alert f WHERE f.fingerprint = d.fingerprint AND f.starts_at = d.starts_at))
+                    LIMIT ?)
+                """,
+            before: cutoff)
     }
 
     public func linkUses() async throws -> [ActionLinkUse] {
@@ -354,9 +357,22 @@ public final class SQLiteJournal: JournalStore {
     }
 
     public func pruneOutbox(settledBefore cutoff: Timestamp) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM outbox WHERE settled_at < ?", arguments: [cutoff.millisecondsSinceEpoch])
-            return db.changesCount
+        try await deleteInBatches(
+            sql: "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE settled_at < ? LIMIT ?)", before: cutoff)
+    }
+
+    /// Runs a `DELETE … (… LIMIT ?)` of rows older than `cutoff` until it deletes fewer than a batch, each batch its
+    /// own transaction: a prune after a storm must not hold the write lock that webhook and rollback commits wait
+    /// for. Returns how many rows went.
+    private func deleteInBatches(sql: String, before cutoff: Timestamp, batch: Int = 2000) async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await pool.write { db in
+                try db.execute(sql: sql, arguments: [cutoff.millisecondsSinceEpoch, batch])
+                return db.changesCount
+            }
+            total += deleted
+            if deleted < batch { return total }
         }
     }
 

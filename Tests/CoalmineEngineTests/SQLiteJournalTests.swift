@@ -48,6 +48,25 @@ import Testing
         #expect(try await journal.history(of: "tf-model-service", before: 1, limit: 5) == HistoryPage(entries: [], next: nil))
     }
 
+    @Test func oldDeliveriesArePrunedInBatchesAndAStillFiringAlertsIsKept() async throws {
+        let workspace = try TestWorkspace()
+        let journal = try SQLiteJournal(path: workspace.journalPath)
+        var old = JournalUnit()
+        old.deliveries = (0..<4500).map { AlertDeliveryKey(fingerprint: "f\($0)", startsAt: "s", status: .firing) }
+        let firing = FiringAlert(
+            observation: AlertObservation(status: .firing, fingerprint: "f7", startsAt: "s", labels: ["alertname": "A"]),
+            role: .gate, receivedAt: Timestamp(secondsSinceEpoch: 1))
+        old.firingChanges = [.fires(rollout: "tf-model-service", firing)]
+        try await journal.commit([old], at: Timestamp(secondsSinceEpoch: 1))
+        var recent = JournalUnit()
+        recent.deliveries = [AlertDeliveryKey(fingerprint: "new", startsAt: "s", status: .resolved)]
+        try await journal.commit([recent], at: Timestamp(secondsSinceEpoch: 100))
+
+        #expect(try await journal.pruneDeliveries(seenBefore: Timestamp(secondsSinceEpoch: 50)) == 4499, "over two batches")
+        let kept = try await journal.deliveries(seenSince: Timestamp(secondsSinceEpoch: 0))
+        #expect(Set(kept.keys.map(\.fingerprint)) == ["f7", "new"], "the still-firing alert's and the recent one")
+    }
+
     @Test func theDatabaseRefusesEditsAndDeletions() async throws {
         let workspace = try TestWorkspace()
         let journal = try SQLiteJournal(path: workspace.journalPath)

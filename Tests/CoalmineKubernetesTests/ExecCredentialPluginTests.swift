@@ -70,7 +70,8 @@ import Testing
         #expect(names["HOME"] == "/root")
         #expect(names["AWS_PROFILE"] == "ml")
         #expect(names["SLACK_WEBHOOK_URL"] == nil, "a chat webhook URL is Coalmine's secret, not the plugin's")
-        let info = try #require(names["KUBERNETES_EXEC_INFO"])
-        #expect(info.contains(#""server":"https:\/\/10.0.0.1""#) || info.contains(#""server":"https://10.0.0.1""#))
+        let info = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(names["KUBERNETES_EXEC_INFO"]).utf8))
+        #expect(info["kind"]?.string == "ExecCredential")
+        #expect(info["spec"]?["cluster"]?["server"]?.string == "https://10.0.0.1")
     }
 }
