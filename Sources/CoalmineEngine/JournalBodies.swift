@@ -1,4 +1,5 @@
 import CoalmineCore
+import CoalmineJournal
 
 /// The JSON bodies of journal entries. Field names are part of the history API.
 enum JournalBody {
@@ -52,5 +53,39 @@ enum JournalBody {
         var intendedStableWeight: Int
         var observedCanaryWeight: Int
         var observedStableWeight: Int
+    }
+}
+
+// Fields in the order of their keys' UTF-8 bytes; see `CanonicalJSONObject`.
+
+extension JournalBody.AlertReceived: CanonicalJSONEncodable {
+    var canonicalJSON: String {
+        var object = CanonicalJSONObject()
+        object.add("alertname", alertname)
+        object.add("annotations", annotations)
+        object.add("fingerprint", fingerprint)
+        object.add("labels", labels)
+        object.add("labelsNotKept", labelsNotKept)
+        object.add("role", role)
+        object.add("source", source)
+        object.add("startsAt", startsAt)
+        object.add("status", status)
+        return object.text
+    }
+}
+
+extension JournalBody.Transition: CanonicalJSONEncodable {
+    var canonicalJSON: String {
+        var object = CanonicalJSONObject()
+        object.add("actor", actor)
+        object.add("canaryWeight", canaryWeight)
+        object.add("firingAlertsNotShown", firingAlertsNotShown)
+        object.add("from", from)
+        object.add("fromReason", fromReason)
+        object.add("stableWeight", stableWeight)
+        object.add("state", json: state.canonicalJSON)
+        object.add("to", to)
+        object.add("toReason", toReason)
+        return object.text
     }
 }

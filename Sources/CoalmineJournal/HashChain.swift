@@ -9,13 +9,25 @@ enum HashChain {
         previous: String, sequence: Int64, recordedAt: Int64, rollout: String, run: Int, kind: String, body: String
     ) -> String {
         // Fields are length-prefixed so that no two different entries can produce the same bytes.
-        var material = ""
-        for field in [previous, String(sequence), String(recordedAt), rollout, String(run), kind, body] {
-            material += "\(field.utf8.count):\(field)\n"
+        let fields = [previous, String(sequence), String(recordedAt), rollout, String(run), kind, body]
+        var material: [UInt8] = []
+        material.reserveCapacity(fields.reduce(0) { $0 + $1.utf8.count + 12 })
+        for field in fields {
+            material += String(field.utf8.count).utf8
+            material.append(UInt8(ascii: ":"))
+            material += field.utf8
+            material.append(UInt8(ascii: "\n"))
         }
-        return SHA256.hash(data: Array(material.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digest = SHA256.hash(data: material)
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 64) { text in
+            var index = 0
+            for byte in digest {
+                text[index] = digits[Int(byte >> 4)]
+                text[index + 1] = digits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return 64
+        }
     }
 }

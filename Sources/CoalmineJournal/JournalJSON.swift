@@ -9,4 +9,9 @@ public enum JournalJSON {
         // Only our own plain value types are encoded here, and they always encode.
         return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
+
+    /// The same bytes, written directly: for the bodies an alert storm writes thousands of a second.
+    public static func encode(_ value: some CanonicalJSONEncodable) -> String {
+        value.canonicalJSON
+    }
 }

@@ -1,0 +1,110 @@
+/// Writes one JSON object byte for byte as `JournalJSON.encode` would (keys sorted by their UTF-8 bytes, slashes
+/// as they are, absent optionals left out), without Foundation's encoder and its intermediate tree: an alert storm
+/// writes thousands of bodies a second, and that encoder was most of the time spent on each.
+///
+/// Fields must be added in the order of their keys' UTF-8 bytes (a dictionary's keys are sorted here). Types written
+/// this way conform to `CanonicalJSONEncodable`, and a test checks each against `JSONEncoder`: a field out of order,
+/// or added to a type and forgotten here, fails that test rather than changing the journal.
+public struct CanonicalJSONObject {
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+
+    public init() {
+        bytes.reserveCapacity(256)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: String?) {
+        guard let value else { return }
+        self.key(key)
+        Self.appendQuoted(value, to: &bytes)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: Int?) {
+        guard let value else { return }
+        self.key(key)
+        bytes += String(value).utf8
+    }
+
+    public mutating func add(_ key: StaticString, _ value: Bool) {
+        self.key(key)
+        bytes += value ? "true".utf8 : "false".utf8
+    }
+
+    public mutating func add<Value: RawRepresentable<String>>(_ key: StaticString, _ value: Value?) {
+        add(key, value?.rawValue)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: [String: String]) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "{"))
+        for (index, name) in value.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.appendQuoted(name, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            Self.appendQuoted(value[name]!, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// A value already written as JSON.
+    public mutating func add(_ key: StaticString, json: String) {
+        self.key(key)
+        bytes += json.utf8
+    }
+
+    /// An array of values already written as JSON.
+    public mutating func add(_ key: StaticString, jsonElements elements: some Sequence<String>) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += element.utf8
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    public var text: String {
+        String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self)
+    }
+
+    private mutating func key(_ key: StaticString) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped as Foundation escapes them.
+    static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var plainFrom = 0
+            for (offset, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainFrom..<offset]))
+                plainFrom = offset + 1
+                switch byte {
+                case UInt8(ascii: "\""): bytes += #"\""#.utf8
+                case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
+                case 0x0A: bytes += #"\n"#.utf8
+                case 0x0D: bytes += #"\r"#.utf8
+                case 0x09: bytes += #"\t"#.utf8
+                case 0x08: bytes += #"\b"#.utf8
+                case 0x0C: bytes += #"\f"#.utf8
+                default:
+                    let digits = Array("0123456789abcdef".utf8)
+                    bytes += #"\u00"#.utf8
+                    bytes.append(digits[Int(byte >> 4)])
+                    bytes.append(digits[Int(byte & 0x0F)])
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainFrom...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A value the journal writes through `CanonicalJSONObject` rather than `JSONEncoder`.
+public protocol CanonicalJSONEncodable: Encodable {
+    var canonicalJSON: String { get }
+}
