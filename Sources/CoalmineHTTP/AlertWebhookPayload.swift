@@ -3,11 +3,11 @@ import Foundation
 
 /// The body Alertmanager (version "4") and Grafana's webhook contact point (version "1") POST. Only the fields
 /// Coalmine uses are read; unknown fields, which newer senders add, are ignored.
-struct AlertWebhookPayload: Decodable {
+struct AlertWebhookPayload: Decodable, Equatable {
     var version: String?
     var alerts: [Alert]
 
-    struct Alert: Decodable {
+    struct Alert: Decodable, Equatable {
         var status: String
         var labels: [String: String]
         var annotations: [String: String]?
@@ -17,16 +17,14 @@ struct AlertWebhookPayload: Decodable {
     }
 
     /// Decodes and checks `body`, or throws a rejection naming the first thing wrong with it.
-    static func decode(_ body: Data, expectedVersion: String, sender: String) throws(RequestRejection)
+    static func decode(_ body: [UInt8], expectedVersion: String, sender: String) throws(RequestRejection)
         -> [AlertObservation]
     {
         let payload: AlertWebhookPayload
-        do {
-            payload = try JSONDecoder().decode(AlertWebhookPayload.self, from: body)
-        } catch let error as DecodingError {
-            throw RequestRejection(status: .badRequest, message: "malformed \(sender) payload: \(describe(error))")
-        } catch {
-            throw RequestRejection(status: .badRequest, message: "malformed \(sender) payload: \(error)")
+        if let scanned = WebhookPayloadScanner.payload(from: body) {
+            payload = scanned
+        } else {
+            payload = try decodeExplaining(body, sender: sender)
         }
         if let version = payload.version, version != expectedVersion {
             throw RequestRejection(
@@ -55,6 +53,17 @@ struct AlertWebhookPayload: Decodable {
                     startsAt: alert.startsAt, labels: alert.labels, annotations: alert.annotations ?? [:]))
         }
         return observations
+    }
+
+    /// Decodes with `JSONDecoder`, whose errors say where the body is wrong: for the bodies the scanner declines.
+    static func decodeExplaining(_ body: [UInt8], sender: String) throws(RequestRejection) -> AlertWebhookPayload {
+        do {
+            return try JSONDecoder().decode(AlertWebhookPayload.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw RequestRejection(status: .badRequest, message: "malformed \(sender) payload: \(describe(error))")
+        } catch {
+            throw RequestRejection(status: .badRequest, message: "malformed \(sender) payload: \(error)")
+        }
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -61,7 +61,7 @@ struct WebhookRoutes {
         if endpoint == "grafana", !credentials.acceptsGrafanaSignature(request.headers, body: bytes) {
             throw RequestRejection(status: .unauthorized, message: "missing or wrong X-Grafana-Alerting-Signature")
         }
-        let alerts = try AlertWebhookPayload.decode(Data(bytes), expectedVersion: version, sender: sender)
+        let alerts = try AlertWebhookPayload.decode(bytes, expectedVersion: version, sender: sender)
         do {
             let intake = try await engine.receive(alerts, source: endpoint)
             return APIResponse.json(intake)

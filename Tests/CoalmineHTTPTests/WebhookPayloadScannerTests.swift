@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import CoalmineHTTP
+
+/// The scanner is a fast path for webhook bodies: where it gives a payload it must be the one `JSONDecoder` gives,
+/// and where `JSONDecoder` refuses a body the scanner must decline it too, so the 400 still names the problem.
+@Suite struct WebhookPayloadScannerTests {
+    static let accepted: [String] = [
+        #"{"version":"4","alerts":[]}"#,
+        #"{"alerts":[{"status":"firing","labels":{"alertname":"A"},"startsAt":"2027-01-15T08:00:00Z"}]}"#,
+        // Everything Alertmanager sends, with fields Coalmine skips: numbers, booleans, nulls, nested values.
+        #"""
+         { "receiver": "coalmine", "status": "firing", "truncatedAlerts": 0, "version": "4",
+           "groupLabels": {"service": "tf"}, "commonAnnotations": {}, "externalURL": "http://am:9093/",
+           "extra": [1, -2.5e+3, 0.25, 1E2, true, false, null, {"a": [[], {}]}, "x"],
+           "alerts": [ { "status": "resolved", "labels": {"alertname": "B", "service": "tf"},
+                         "annotations": {"summary": "p99 \"up\" 1.8x\nsee \/runbook é \u00e9 \ud83d\ude00"},
+                         "startsAt": "2027-01-15T08:00:00.123456789Z", "endsAt": "2027-01-15T09:00:00Z",
+                         "generatorURL": "http://prometheus:9090/graph?g0.expr=up", "fingerprint": "0123abcd" } ] }
+        """#,
+        #"{"alerts":[{"status":"firing","labels":{},"annotations":null,"startsAt":"x","endsAt":null,"fingerprint":null}]}"#,
+        #"{"version":null,"alerts":[{"status":"firing","labels":{"k":"日本\t\\"},"startsAt":"s","fingerprint":""}]}"#,
+    ]
+
+    static let declined: [String] = [
+        "",
+        "[]",
+        #"{"version":"4"}"#,
+        #"{"alerts":[{"labels":{},"startsAt":"s"}]}"#,
+        #"{"alerts":[{"status":"firing","labels":{"n":1},"startsAt":"s"}]}"#,
+        #"{"alerts":[{"status":null,"labels":{},"startsAt":"s"}]}"#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"s"}]} trailing"#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"s"}],}"#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"s","x":01}]}"#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"bad \u12"}]}"#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"bad \ud83d"}]}"#,
+        "{\"alerts\":[{\"status\":\"firing\",\"labels\":{},\"startsAt\":\"raw \u{01} control\"}]}",
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"s""#,
+    ]
+
+    @Test(arguments: accepted) func aBodyTheScannerReadsIsTheOneJSONDecoderReads(_ body: String) throws {
+        let scanned = try #require(WebhookPayloadScanner.payload(from: Array(body.utf8)))
+        #expect(scanned == (try JSONDecoder().decode(AlertWebhookPayload.self, from: Data(body.utf8))))
+    }
+
+    /// Declined bodies go to `JSONDecoder`, which refuses most of them with its own words and accepts a few
+    /// leniently (a trailing comma, a leading zero) as it always did: either way the answer is `JSONDecoder`'s.
+    @Test(arguments: declined) func aBodyTheScannerDeclinesIsLeftToJSONDecoder(_ body: String) {
+        #expect(WebhookPayloadScanner.payload(from: Array(body.utf8)) == nil)
+        let decoded = try? JSONDecoder().decode(AlertWebhookPayload.self, from: Data(body.utf8))
+        let answered = try? AlertWebhookPayload.decodeExplaining(Array(body.utf8), sender: "Alertmanager")
+        #expect(answered == decoded)
+    }
+
+    @Test func invalidUTF8IsDeclined() {
+        var body = Array(#"{"alerts":[{"status":"firing","labels":{"a":"#.utf8)
+        body += [0xC3, 0x28]
+        body += Array(#""},"startsAt":"s"}]}"#.utf8)
+        #expect(WebhookPayloadScanner.payload(from: body) == nil)
+    }
+
+    @Test func aRepeatedFieldIsLeftToJSONDecoder() {
+        let body = #"{"alerts":[{"status":"firing","status":"resolved","labels":{},"startsAt":"s"}]}"#
+        #expect(WebhookPayloadScanner.payload(from: Array(body.utf8)) == nil)
+    }
+}
