@@ -3,18 +3,27 @@ import CoalmineJournal
 
 extension RolloutEngine {
     /// Takes the alerts of one webhook delivery. Returns once their effect is durable.
-    public func receive(_ alerts: [AlertObservation], source: String) async throws -> AlertIntake {
+    ///
+    /// What needs only the config (which rollouts an alert belongs to, what is kept of it, its journal body) is
+    /// worked out here, in the caller's task, so concurrent deliveries do it side by side; the engine then does
+    /// only what needs its state, one delivery at a time.
+    public nonisolated func receive(_ alerts: [AlertObservation], source: String) async throws -> AlertIntake {
+        let classified = alerts.map { ClassifiedAlert($0, source: source, classifier: classifier, limits: config.limits) }
+        for alert in classified where alert.matches.isEmpty { metrics.countUnmatchedAlert() }
+        return try await take(classified, received: alerts.count)
+    }
+
+    private func take(_ alerts: [ClassifiedAlert], received: Int) async throws -> AlertIntake {
         let now = clock()
         var unit = JournalUnit()
-        var intake = AlertIntake(received: alerts.count, matched: 0, transitions: 0)
-        // Each rollout this delivery touches: its state before the delivery, and who moved it last.
-        var delivered: [String: (before: RolloutState, actor: String)] = [:]
-        for alert in alerts {
-            let matches = classifier.matches(for: alert)
-            guard !matches.isEmpty else {
-                metrics.countUnmatchedAlert()
-                continue
-            }
+        var intake = AlertIntake(received: received, matched: 0, transitions: 0)
+        // Each rollout this delivery touches: its state before the delivery without its firing alerts (a copy of
+        // those would make the first new alert copy them all), who moved it last, and the changes to its firing
+        // alerts, found per alert rather than by comparing whole sets.
+        var delivered: [String: (before: RolloutState, actor: String, firingChanges: [FiringAlertChange])] = [:]
+        for classified in alerts where !classified.matches.isEmpty {
+            let alert = classified.alert
+            let matches = classified.matches
             intake.matched += 1
             let key = alert.deliveryKey
             // A firing re-sent after its resolution (a late HA peer, a retried group) must not re-open it.
@@ -23,34 +32,45 @@ extension RolloutEngine {
                 && memory.deliveries[AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved)] != nil
             guard !resolvedAlready else { continue }
             for match in matches { noteSeen(alert, of: match.rollout, at: now) }
-            guard memory.deliveries[key] == nil else { continue }
-            memory.deliveries[key] = now
+            guard memory.deliveries.insertIfAbsent(key, now) else { continue }
             unit.deliveries.append(key)
-            // Classified on every label above; kept, journaled and shown within the limits.
-            let (kept, labelsNotKept) = alert.bounded(by: config.limits)
-            for match in matches {
-                guard let spec = config.rollout(named: match.rollout), var state = memory.states[match.rollout] else { continue }
-                unit.entries.append(
-                    entry(
-                        spec.name, run: state.run, .alertReceived,
-                        JournalBody.AlertReceived(
-                            source: source, status: kept.status, alertname: kept.name, role: match.role,
-                            fingerprint: kept.fingerprint, startsAt: kept.startsAt, labels: kept.labels,
-                            annotations: kept.annotations, labelsNotKept: labelsNotKept > 0 ? labelsNotKept : nil)))
-                if delivered[spec.name] == nil { delivered[spec.name] = (state, "alert:\(kept.name)") }
+            let kept = classified.kept
+            for (match, body) in zip(matches, classified.bodies) {
+                guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
+                unit.entries.append(NewJournalEntry(rollout: spec.name, run: state.run, kind: .alertReceived, body: body))
+                if delivered[spec.name] == nil {
+                    var before = state
+                    before.firingAlerts = []
+                    delivered[spec.name] = (before, "alert:\(kept.name)", [])
+                }
+                let firingBefore = state.firingAlerts[fingerprint: kept.fingerprint]
                 // Handing the machine the only copy lets it add an alert without copying the ones already firing.
                 memory.states[spec.name] = nil
                 let versionBefore = state.version
                 let outcome = machines[spec.name]!.handle(.alert(kept, role: match.role), in: consume state, at: now)
                 if outcome.state.version != versionBefore { delivered[spec.name]!.actor = outcome.actor }
+                // An alert event changes the firing alert of its own fingerprint and no other.
+                let firingAfter = outcome.state.firingAlerts[fingerprint: kept.fingerprint]
+                if firingAfter != firingBefore {
+                    delivered[spec.name]!.firingChanges.append(
+                        firingAfter.map { firingBefore == nil ? .starts(rollout: spec.name, $0) : .fires(rollout: spec.name, $0) }
+                            ?? .ends(rollout: spec.name, fingerprint: kept.fingerprint))
+                }
                 apply(outcome, of: spec, into: &unit)
             }
         }
-        // One transition per rollout for the whole delivery, however many of its alerts changed the state.
+        // At most one transition per rollout for the whole delivery, however many of its alerts changed the state,
+        // and none when only its firing alerts changed: their `alert-received` entries record that change, the
+        // firing-alert table holds the exact set, and a storm into a paused rollout must not rewrite its state
+        // for every delivery.
         for (name, change) in delivered.sorted(by: { $0.key < $1.key }) {
-            let after = memory.states[name]!
+            unit.firingChanges += change.firingChanges
+            var after = memory.states[name]!
+            let firingAlerts = after.firingAlerts
+            after.firingAlerts = []
             guard after != change.before else { continue }
-            journalTransition(from: change.before, to: after, actor: change.actor, of: name, into: &unit)
+            after.firingAlerts = firingAlerts
+            journalTransition(from: change.before, to: after, actor: change.actor, of: name, firingChanges: [], into: &unit)
             if after.version != change.before.version { intake.transitions += 1 }
         }
         try await commit(unit)
@@ -126,10 +146,21 @@ extension RolloutEngine {
     /// still firing. Returns how many the store forgot.
     public func forgetDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
         var firing = Set<AlertDeliveryKey>()
-        for alert in durableMemory.states.values.flatMap(\.firingAlerts) {
+        for alert in durableStates.withLock({ $0 }).values.flatMap(\.firingAlerts) {
             firing.insert(AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing))
         }
         memory.deliveries = memory.deliveries.filter { $0.value >= cutoff || firing.contains($0.key) }
         return try await store.pruneDeliveries(seenBefore: cutoff)
+    }
+}
+
+extension Dictionary {
+    /// Adds `value` under `key` unless the key is there already; true if it was added. One lookup, where a check
+    /// and an insert are two: a storm does this for every alert.
+    mutating func insertIfAbsent(_ key: Key, _ value: @autoclosure () -> Value) -> Bool {
+        var inserted = false
+        func leave(_: inout Value) {}
+        leave(&self[key, default: { inserted = true; return value() }()])
+        return inserted
     }
 }

@@ -1,61 +1,81 @@
 import CoalmineCore
 import CoalmineJournal
+import Synchronization
 
 extension RolloutEngine {
     /// Makes `unit` durable and returns; throws `EngineError.journalUnavailable` if it could not be.
     ///
-    /// Group commit: the first caller writes its unit and then, while it is still here, every unit that queued
-    /// up during the write, as one transaction each round. So N concurrent webhooks cost about two fsyncs,
-    /// not N.
+    /// Group commit: units queue in `commits`, and one writer task writes everything queued as one transaction,
+    /// then everything that queued meanwhile, and so on. So N concurrent webhooks cost about two fsyncs, not N,
+    /// and the writer goes from one batch to the next without waiting for the engine.
     ///
     /// A unit is computed against the working state, which includes units not yet durable. If a write fails,
     /// every unit queued behind it was computed on top of it, so they all fail too, and the working state falls
     /// back to the last durable one. Nothing is half-applied and each caller learns it must retry.
     func commit(_ unit: JournalUnit) async throws {
         guard !unit.isEmpty else { return }
-        if isCommitting {
-            try await withCheckedThrowingContinuation { queuedUnits.append((unit, $0)) }
-            return
+        // Every change to a rollout's state journals an entry of it (a transition, or the alerts that changed
+        // its firing set), so the rollouts with entries are the only ones the unit can have changed.
+        var touched: [String] = []
+        for entry in unit.entries where touched.last != entry.rollout && !touched.contains(entry.rollout) {
+            touched.append(entry.rollout)
         }
-        isCommitting = true
-        defer { isCommitting = false }
+        let states = touched.compactMap { name in memory.states[name].map { (name: name, state: $0) } }
+        try await withCheckedThrowingContinuation { continuation in
+            if commits.add(CommitQueue.Waiting(unit: unit, states: states, continuation: continuation)) {
+                Task { await self.writeQueuedUnits() }
+            }
+        }
+    }
 
-        var batch = [unit]
-        var waiters: [CheckedContinuation<Void, any Error>] = []
-        var isOwnBatch = true
-        while true {
-            // Taken before the write: exactly the states the units of this batch produce.
-            let memoryAfterBatch = memory
+    /// The writer: runs while units wait, off the engine, so the engine computes while the journal writes.
+    nonisolated func writeQueuedUnits() async {
+        while let batch = commits.nextBatch() {
             let created: [OutboxItem]
             do {
-                created = try await store.commit(batch, at: clock())
+                created = try await store.commit(batch.map(\.unit), at: clock())
             } catch {
                 journalHealth.record(failure: "\(error)")
-                let failure = EngineError.journalUnavailable("\(error)")
                 logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
-                memory = durableMemory
-                // Deadlines of the states just taken back are scheduled again; those of the durable ones return.
-                deadlines = DeadlineSchedule(memory.states)
-                for waiter in waiters { waiter.resume(throwing: failure) }
-                for queued in queuedUnits { queued.continuation.resume(throwing: failure) }
-                queuedUnits = []
-                if isOwnBatch { throw failure }
-                return
+                await fail(batch, because: EngineError.journalUnavailable("\(error)"))
+                continue
             }
-            // Only rollouts with a transition in the batch can have moved: no look at every rollout per commit.
-            let touched = Set(batch.flatMap { $0.entries.filter { $0.kind == .transition }.map(\.rollout) })
-            let moved = touched.filter { durableMemory.states[$0]?.version != memoryAfterBatch.states[$0]?.version }.count
-            durableMemory = memoryAfterBatch
+            let moved = durableStates.withLock { durable in
+                var moved = 0
+                for (name, state) in batch.flatMap(\.states) {
+                    if durable[name]?.version != state.version { moved += 1 }
+                    durable[name] = state
+                }
+                return moved
+            }
             journalHealth.record(failure: nil)
             effectLanes.add(created)
-            countTransitions(moved)
-            for waiter in waiters { waiter.resume() }
-
-            guard !queuedUnits.isEmpty else { return }
-            batch = queuedUnits.map(\.unit)
-            waiters = queuedUnits.map(\.continuation)
-            queuedUnits = []
-            isOwnBatch = false
+            metrics.countTransitions(moved)
+            for waiting in batch { waiting.continuation.resume() }
         }
+    }
+
+    /// After a failed write, on the engine so no new unit is computed meanwhile: the batch and every unit queued
+    /// behind it fail, and what they did in memory is undone.
+    private func fail(_ batch: [CommitQueue.Waiting], because failure: EngineError) {
+        let failed = batch + commits.takeWaiting()
+        takeBack(failed.map(\.unit))
+        for waiting in failed { waiting.continuation.resume(throwing: failure) }
+    }
+
+    /// Undoes in memory what units that failed to commit did: their rollouts go back to their durable states,
+    /// their deliveries and link uses are forgotten (a retry must count them again) and deliveries they forgot
+    /// are remembered again.
+    private func takeBack(_ units: [JournalUnit]) {
+        let now = clock()
+        let durable = durableStates.withLock { $0 }
+        for unit in units {
+            for entry in unit.entries { memory.states[entry.rollout] = durable[entry.rollout] }
+            for key in unit.deliveries { memory.deliveries[key] = nil }
+            for key in unit.forgottenDeliveries { memory.deliveries[key] = now }
+            for use in unit.linkUses { memory.linkUses[use.nonce] = nil }
+        }
+        // Deadlines of the states just taken back are scheduled again; those of the durable ones return.
+        deadlines = DeadlineSchedule(memory.states)
     }
 }

@@ -3,6 +3,7 @@ import CoalmineJournal
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 
 /// Owns the state of every rollout. Each event runs through the pure machine, and its transition, effects and
 /// journal entries are committed together before the caller hears back; only then may effects run.
@@ -29,13 +30,15 @@ public actor RolloutEngine {
 
     /// What the engine knows, including changes still being committed; what new events are computed against.
     var memory: EngineMemory
-    /// The same as of the last successful commit; restored if a commit fails.
-    var durableMemory: EngineMemory
-    var queuedUnits: [(unit: JournalUnit, continuation: CheckedContinuation<Void, any Error>)] = []
+    /// Each rollout's state as of the last successful commit: what readers see, and what a failed commit falls
+    /// back to. Only the rollouts a commit moved are copied in, so a commit costs nothing per rollout or per
+    /// remembered delivery.
+    nonisolated let durableStates: Mutex<[String: RolloutState]>
+    /// Units waiting to be written; see `commit`.
+    nonisolated let commits = CommitQueue()
     /// When a delivery last carried each firing alert, by rollout and fingerprint. Not journaled (a repeat delivery
     /// changes nothing else); after a restart an alert shows as last seen when it was received, until it comes again.
     var alertsLastSeen: [String: [String: Timestamp]] = [:]
-    var isCommitting = false
 
     /// Rebuilds every rollout's state from the journal: its newest transition, with deadlines as stored. Effects
     /// still pending go back to their lanes; those that can no longer run (their rollout or notifier was removed
@@ -70,7 +73,7 @@ public actor RolloutEngine {
         memory = EngineMemory(
             states: recovered, deliveries: try await Self.rememberedDeliveries(store, config, recovered, now: clock()),
             linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
-        durableMemory = memory
+        durableStates = Mutex(memory.states)
         deadlines = DeadlineSchedule(recovered)
 
         var orphans: [EffectSettlement] = []
@@ -171,11 +174,12 @@ public actor RolloutEngine {
     /// take back.
     public func view(of name: String) throws -> RolloutView {
         let spec = try spec(named: name)
-        return view(of: spec, in: durableMemory.states[name]!)
+        return view(of: spec, in: durableStates.withLock { $0[name]! })
     }
 
     public func views() -> [RolloutView] {
-        config.rollouts.map { view(of: $0, in: durableMemory.states[$0.name]!) }
+        let durable = durableStates.withLock { $0 }
+        return config.rollouts.map { view(of: $0, in: durable[$0.name]!) }
     }
 
     func view(of spec: RolloutSpec, in state: RolloutState) -> RolloutView {
@@ -200,9 +204,13 @@ public actor RolloutEngine {
         return outcome.state.version != old.version
     }
 
-    /// Adds a `transition` entry from `old` to `new`, and the changes to the exact set of firing alerts. The entry
-    /// shows the first `limits.firingAlertsShown` firing alerts and counts the rest, so its size stays flat.
-    func journalTransition(from old: RolloutState, to new: RolloutState, actor: String, of name: String, into unit: inout JournalUnit) {
+    /// Adds a `transition` entry from `old` to `new`, and the changes to the exact set of firing alerts: given, or
+    /// found by comparing the two sets. The entry shows the first `limits.firingAlertsShown` firing alerts and
+    /// counts the rest, so its size stays flat.
+    func journalTransition(
+        from old: RolloutState, to new: RolloutState, actor: String, of name: String,
+        firingChanges: [FiringAlertChange]? = nil, into unit: inout JournalUnit
+    ) {
         var shown = new
         let limit = config.limits.firingAlertsShown
         let notShown = max(0, new.firingAlerts.count - limit)
@@ -214,7 +222,7 @@ public actor RolloutEngine {
                     from: old.phase, fromReason: old.reason, to: new.phase, toReason: new.reason, actor: actor,
                     canaryWeight: new.canaryWeight, stableWeight: new.stableWeight, state: shown,
                     firingAlertsNotShown: notShown > 0 ? notShown : nil)))
-        unit.firingChanges += FiringAlertChange.between(old.firingAlerts, new.firingAlerts, of: name)
+        unit.firingChanges += firingChanges ?? FiringAlertChange.between(old.firingAlerts, new.firingAlerts, of: name)
     }
 
     /// Makes the outcome's state the working state and puts its effects in the outbox.
@@ -238,12 +246,18 @@ public actor RolloutEngine {
         NewJournalEntry(rollout: rollout, run: run, kind: kind, body: JournalJSON.encode(body))
     }
 
+    func entry(_ rollout: String, run: Int, _ kind: JournalKind, _ body: some CanonicalJSONEncodable) -> NewJournalEntry {
+        NewJournalEntry(rollout: rollout, run: run, kind: kind, body: JournalJSON.encode(body))
+    }
+
     /// Each rollout's phase and canary weight as of the last durable commit, in config order: what `/metrics`
     /// shows as `coalmine_rollout_state` and `coalmine_canary_weight`.
-    public func gaugeReadings() -> [RolloutGaugeReading] {
-        config.rollouts.map { spec in
-            let state = durableMemory.states[spec.name]!
-            return RolloutGaugeReading(rollout: spec.name, phase: state.phase, canaryWeight: state.canaryWeight)
+    public nonisolated func gaugeReadings() -> [RolloutGaugeReading] {
+        durableStates.withLock { durable in
+            config.rollouts.map { spec in
+                let state = durable[spec.name]!
+                return RolloutGaugeReading(rollout: spec.name, phase: state.phase, canaryWeight: state.canaryWeight)
+            }
         }
     }
 

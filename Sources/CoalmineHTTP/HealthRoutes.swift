@@ -26,7 +26,7 @@ struct HealthRoutes {
         }
         router.get("/metrics") { _, _ in
             APIResponse.text(
-                registry.emitToString() + RolloutGauges.render(await engine.gaugeReadings()),
+                registry.emitToString() + RolloutGauges.render(engine.gaugeReadings()),
                 contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }

@@ -42,6 +42,27 @@ import Testing
         #expect(perAlert800 <= perAlert100 * 1.2, "linear: \(perAlert100) bytes an alert at 100, \(perAlert800) at 800")
     }
 
+    /// In a storm a paused rollout keeps getting new alerts that do not move it: each is journaled as received,
+    /// but the rollout's state is not written again for every delivery, and a restart still finds every alert.
+    @Test func deliveriesThatOnlyAddFiringAlertsWriteNoTransition() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        _ = try await fixture.engine.receive(Array(Self.gates(30).prefix(10)), source: "alertmanager")
+        #expect(try await fixture.view().state == .paused)
+        let before = try await fixture.engine.history(of: "tf-model-service").count
+        for batch in [10..<20, 20..<30] {
+            let intake = try await fixture.engine.receive(Array(Self.gates(30)[batch]), source: "alertmanager")
+            #expect(intake.transitions == 0)
+        }
+        let added = Array(try await fixture.engine.history(of: "tf-model-service").dropFirst(before))
+        #expect(added.map(\.kind) == Array(repeating: .alertReceived, count: 20))
+        #expect(try await fixture.view().firingAlerts.count == 30, "readers see the alerts once they are durable")
+        try await fixture.reopen()
+        let view = try await fixture.view()
+        #expect(view.firingAlerts.map(\.fingerprint) == Self.gates(30).map(\.fingerprint), "all 30, in firing order")
+        #expect(view.state == .paused)
+    }
+
     @Test func fiveHundredAlertsResolvedInRandomOrderReleaseTheRolloutOnlyWithTheLast() async throws {
         var fixture = try await EngineFixture()
         try await fixture.command(.start)

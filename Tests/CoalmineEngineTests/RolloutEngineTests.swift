@@ -194,13 +194,14 @@ import Testing
                 }
             }
             // Hold the first write until every other delivery has queued behind it.
-            while await engine.queuedUnits.count < deliveries - 1 { await Task.yield() }
+            while engine.commits.counts.waiting + engine.commits.counts.beingWritten < deliveries { await Task.yield() }
             fixture.journal.releaseCommits()
             var matched = 0
             for try await intake in group { matched += intake.matched }
             #expect(matched == deliveries)
         }
-        #expect(fixture.journal.commitCount == 2, "one write for the first delivery, one for the other \(deliveries - 1)")
+        // The writer may have taken a few deliveries into its first write before the rest queued; never more than two.
+        #expect(fixture.journal.commitCount <= 2, "one write for the first deliveries, one for all that queued meanwhile")
         #expect(fixture.journal.unitCount == deliveries)
         #expect(try await fixture.view().firingAlerts.count == deliveries)
     }
