@@ -10,20 +10,32 @@ struct WeightedRouteRouter: Sendable {
     /// How many times a write is re-planned after a conflict before the effect fails (and the core retries later).
     var maxAttempts = 5
 
+    let lastReads = LastReadRoutes()
+
     func read(_ rollout: RolloutSpec, at path: String) async throws -> WeightedRoute {
-        try layout.locate(in: try await client.get(path), for: rollout)
+        let route = try layout.locate(in: try await client.get(path), for: rollout)
+        lastReads.remember(route, at: path)
+        return route
     }
 
     func apply(_ split: WeightSplit, to rollout: RolloutSpec, at path: String) async throws -> WeightSplit {
         var attempt = 0
+        // Planned from the last read when there is one: the patch's resourceVersion test refuses it if the object
+        // changed since, and then it is planned again from a fresh read, at once. Never weights written on a
+        // stale object.
+        var lastRead = lastReads.take(path)
         while true {
-            attempt += 1
-            // Always planned from a fresh read: never weights computed on a stale object.
-            let route = try await read(rollout, at: path)
+            let planned = lastRead != nil
+            let route: WeightedRoute
+            if let lastRead { route = lastRead } else { route = try await read(rollout, at: path) }
+            lastRead = nil
             do {
                 _ = try await client.patch(path, route.patch(for: split))
                 break
-            } catch let error as KubernetesError where error.isConflict && attempt < maxAttempts {
+            } catch let error as KubernetesError where error.isConflict && planned {
+                continue
+            } catch let error as KubernetesError where error.isConflict && attempt + 1 < maxAttempts {
+                attempt += 1
                 logger.info(
                     "\(rollout.objectKind) changed while writing weights; reading it again",
                     metadata: ["rollout": "\(rollout.name)", "run": "\(split.run)", "error": "\(error)"])

@@ -43,6 +43,42 @@ import Testing
         }
     }
 
+    /// A rollback must reach the cluster fast: a write after one of Coalmine's own is planned from its read-back,
+    /// so the PATCH is the first request, not the second.
+    @Test func aWriteAfterAReadBackPatchesWithoutReadingFirst() async throws {
+        let double = KubernetesAPIDouble()
+        try double.put("virtualservices", namespace: "ml", name: "tf-model-route", json: richVirtualService)
+        try await withRouter(double) { router, _ in
+            _ = try await router.apply(WeightSplit(run: 1, canary: 5), to: tfRollout)
+            _ = try await router.apply(WeightSplit(run: 1, canary: 0), to: tfRollout)
+        }
+        #expect(double.requests.map(\.method) == ["GET", "PATCH", "GET", "PATCH", "GET"])
+        #expect(double.object("virtualservices", namespace: "ml", name: "tf-model-route")?["spec"]?["http"]?[1]?["route"]?[1]?["weight"] == .int(0))
+    }
+
+    /// Someone edits the object between two writes (a GitOps sync): the write planned from the old read is refused
+    /// by its resourceVersion test, read again and made on the new object, keeping the edit.
+    @Test func anEditSinceTheLastReadIsReadAgainAndKept() async throws {
+        let double = KubernetesAPIDouble()
+        try double.put("virtualservices", namespace: "ml", name: "tf-model-route", json: richVirtualService)
+        try await withRouter(double) { router, _ in
+            _ = try await router.apply(WeightSplit(run: 1, canary: 5), to: tfRollout)
+            double.edit("virtualservices", namespace: "ml", name: "tf-model-route") { object in
+                guard case .object(var fields) = object, case .object(var metadata) = fields["metadata"] else { return object }
+                metadata["labels"] = .object(["synced-by": .string("argocd")])
+                fields["metadata"] = .object(metadata)
+                return .object(fields)
+            }
+            let applied = try await router.apply(WeightSplit(run: 1, canary: 0), to: tfRollout)
+            #expect(applied == WeightSplit(run: 1, canary: 0))
+        }
+        #expect(double.requests.map(\.method) == ["GET", "PATCH", "GET", "PATCH", "GET", "PATCH", "GET"])
+        let stored = try #require(double.object("virtualservices", namespace: "ml", name: "tf-model-route"))
+        #expect(stored["metadata"]?["labels"]?["synced-by"] == .string("argocd"))
+        #expect(stored["spec"]?["http"]?[1]?["route"]?[0]?["weight"] == .int(100))
+        #expect(stored["spec"]?["http"]?[1]?["route"]?[1]?["weight"] == .int(0))
+    }
+
     @Test func writesAreGuardedJSONPatchesOfTheTwoWeights() async throws {
         let double = KubernetesAPIDouble()
         try double.put("virtualservices", namespace: "ml", name: "tf-model-route", json: richVirtualService)
