@@ -23,7 +23,8 @@ extension RolloutEngine {
         let states = touched.compactMap { name in memory.states[name].map { (name: name, state: $0) } }
         try await withCheckedThrowingContinuation { continuation in
             if commits.add(CommitQueue.Waiting(unit: unit, states: states, continuation: continuation)) {
-                Task { await self.writeQueuedUnits() }
+                // Every delivery and every rollback waits for the writer: it runs ahead of the work that feeds it.
+                Task(priority: .high) { await self.writeQueuedUnits() }
             }
         }
     }
@@ -52,6 +53,7 @@ extension RolloutEngine {
             effectLanes.add(created)
             metrics.countTransitions(moved)
             for waiting in batch { waiting.continuation.resume() }
+            await store.afterCommits()
         }
     }
 

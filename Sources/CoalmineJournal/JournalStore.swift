@@ -8,6 +8,10 @@ public protocol JournalStore: Sendable {
     @discardableResult
     func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem]
 
+    /// Housekeeping the writer does between commits, once their callers have their answer: for SQLite, copying
+    /// the write-ahead log back into the database when it has grown.
+    func afterCommits() async
+
     /// The body of each rollout's newest `transition` entry: its state when the process stopped. One read per
     /// rollout, however long the journal.
     func latestTransitions() async throws -> [String: String]
@@ -62,4 +66,8 @@ public struct HistoryPage: Equatable, Sendable {
         self.entries = entries
         self.next = next
     }
+}
+
+extension JournalStore {
+    public func afterCommits() async {}
 }
