@@ -128,6 +128,12 @@ let package = Package(
             ],
             path: "Tests/CoalmineTestSupport"
         ),
+        // The Kubernetes API double as a process of its own, for the benchmarks (scripts/bench.py).
+        .executableTarget(
+            name: "KubernetesAPIDoubleServer",
+            dependencies: ["CoalmineTestSupport"],
+            path: "Tests/KubernetesAPIDoubleServer"
+        ),
         .testTarget(
             name: "CoalmineCoreTests",
             dependencies: [

@@ -35,7 +35,9 @@ public struct EffectRunner: Service {
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             for queue in engine.effectLanes.queues.values {
-                group.addTask { await keepRunning(queue) }
+                // Weight changes are what stops a bad canary: in a storm their lanes run ahead of the busy work.
+                let priority: TaskPriority? = if case .router = queue.lane { .high } else { nil }
+                group.addTask(priority: priority) { await keepRunning(queue) }
             }
         }
     }

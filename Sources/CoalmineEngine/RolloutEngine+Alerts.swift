@@ -10,7 +10,11 @@ extension RolloutEngine {
     public nonisolated func receive(_ alerts: [AlertObservation], source: String) async throws -> AlertIntake {
         let classified = alerts.map { ClassifiedAlert($0, source: source, classifier: classifier, limits: config.limits) }
         for alert in classified where alert.matches.isEmpty { metrics.countUnmatchedAlert() }
-        return try await take(classified, received: alerts.count)
+        // An alert that can roll a rollout back or page a human goes ahead of a storm of gate alerts waiting for
+        // the engine: its task runs at high priority, which the engine's queue of jobs honours.
+        let urgent = classified.contains { $0.matches.contains { $0.role == .abort || $0.role == .breaker } }
+        guard urgent else { return try await take(classified, received: alerts.count) }
+        return try await Task(priority: .high) { try await self.take(classified, received: alerts.count) }.value
     }
 
     private func take(_ alerts: [ClassifiedAlert], received: Int) async throws -> AlertIntake {

@@ -34,6 +34,7 @@ public final class KubernetesAPIDouble: Sendable {
         var concurrentWrites = 0
         var requests: [Request] = []
         var clientCertificatesAuthenticate = false
+        var observer: (@Sendable (Request) -> Void)?
     }
 
     private let state = Mutex(State())
@@ -77,6 +78,8 @@ public final class KubernetesAPIDouble: Sendable {
     /// The next `count` PATCHes find that someone else wrote the object just before them.
     public func writeConcurrently(beforeNextPatches count: Int) { state.withLock { $0.concurrentWrites += count } }
     public var requests: [Request] { state.withLock { $0.requests } }
+    /// Calls `observer` with each request as it arrives, before it is served.
+    public func onRequest(_ observer: @escaping @Sendable (Request) -> Void) { state.withLock { $0.observer = observer } }
 
     // MARK: serving
 
@@ -127,11 +130,15 @@ public final class KubernetesAPIDouble: Sendable {
         let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
         let contentType = request.headers[.contentType]
         let authorization = request.headers[.authorization]
+        let received = KubernetesAPIDouble.Request(
+            method: request.method.rawValue, path: request.uri.path, contentType: contentType,
+            authorization: authorization, body: body, receivedAt: .now)
+        let observer = state.withLock { state in
+            state.requests.append(received)
+            return state.observer
+        }
+        observer?(received)
         return state.withLock { state -> Response in
-            state.requests.append(
-                KubernetesAPIDouble.Request(
-                    method: request.method.rawValue, path: request.uri.path, contentType: contentType,
-                    authorization: authorization, body: body, receivedAt: .now))
             if state.stallNext > 0 {
                 state.stallNext -= 1
                 return StalledResponse.make()
