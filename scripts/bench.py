@@ -1,6 +1,12 @@
 #!/usr/bin/env python3
-"""Coalmine's storage benchmarks, against the real `coalmine serve` on 127.0.0.1 (see scripts/bench.sh).
+"""Coalmine's benchmarks, against the real `coalmine serve` on 127.0.0.1 (see scripts/bench.sh).
 
+  ingest       Coalmine's webhook and Alertmanager 0.25's POST /api/v2/alerts on the same stream of new alerts
+               (wrk, 64 connections, 10 alerts a request, each for one of 1,000 started rollouts), A B A B; the
+               ratio of their request rates. Coalmine answers each only once it is durable.
+  actions      with the Kubernetes API double serving every rollout's VirtualService: an abort alert's webhook
+               sent -> its PATCH at the double, idle and while 1,000 requests a second of other alerts arrive; a
+               "Roll back" link POSTed -> the PATCH, and -> the read-back GET after it
   delivery N   one Alertmanager delivery of N distinct firing alerts for one rollout: time to the 200, what it
                wrote to the journal (entries, their bytes) and how much the database grew (with its write-ahead log
                checkpointed before and after, so each byte counts once), and the server's peak RSS
@@ -14,6 +20,7 @@
 Prints one table and writes it as JSON (--json PATH). Figures, not verdicts: nothing here fails on a number.
 """
 import argparse
+import atexit
 import calendar
 import hashlib
 import http.client
@@ -30,6 +37,15 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Every process a measure starts, so none outlives the benchmark when a measure fails half way.
+STARTED = []
+
+
+@atexit.register
+def stop_everything():
+    for process in STARTED:
+        if process.poll() is None:
+            process.kill()
 
 
 def free_port():
@@ -41,7 +57,7 @@ def free_port():
 class Server:
     """One `coalmine serve` on a config of its own in `work`."""
 
-    def __init__(self, binary, work, rollouts=1, bake="1h"):
+    def __init__(self, binary, work, rollouts=1, bake="1h", kubernetes=None):
         self.binary, self.work = binary, work
         self.port = free_port()
         with open(os.path.join(REPO, "config/coalmine.yaml")) as f:
@@ -54,6 +70,15 @@ class Server:
                 f" alerts: {{ matchLabels: {{ service: svc-{i} }} }} }}\n" for i in range(1, rollouts))
         config = config.replace("127.0.0.1:9095", f"127.0.0.1:{self.port}").replace('"data/', f'"{work}/data/')
         config = config.replace("maxBodyBytes: 4194304", "maxBodyBytes: 67108864")
+        if kubernetes:
+            # The API double's VirtualServices, by kubeconfig with a token; no resync during the measures.
+            with open(os.path.join(work, "kubeconfig"), "w") as f:
+                f.write(f"apiVersion: v1\nkind: Config\ncurrent-context: bench\n"
+                        f"contexts: [{{ name: bench, context: {{ cluster: double, user: coalmine }} }}]\n"
+                        f"clusters: [{{ name: double, cluster: {{ server: \"{kubernetes}\" }} }}]\n"
+                        f"users: [{{ name: coalmine, user: {{ token: bench-token }} }}]\n")
+            config = re.sub(r"kubernetes:\n  mode: dry-run[^\n]*\n",
+                            f'kubernetes: {{ mode: kubeconfig, kubeconfig: "{work}/kubeconfig", resyncEvery: 1h }}\n', config)
         self.config = os.path.join(work, "coalmine.yaml")
         with open(self.config, "w") as f:
             f.write(config)
@@ -64,6 +89,7 @@ class Server:
         log = open(os.path.join(self.work, "serve.log"), "ab")
         started = time.monotonic()
         self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=log, stderr=log)
+        STARTED.append(self.process)
         deadline = started + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -113,6 +139,149 @@ class Server:
         with sqlite3.connect(self.database) as db:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return os.path.getsize(self.database)
+
+
+class KubernetesDouble:
+    """The Kubernetes API double (Tests/KubernetesAPIDoubleServer) serving `rollouts` VirtualServices; records when
+    each request arrived, by the wall clock, as it prints them."""
+
+    def __init__(self, binary, rollouts):
+        import collections
+        import threading
+        self.process = subprocess.Popen([binary, str(rollouts)], stdout=subprocess.PIPE, text=True)
+        STARTED.append(self.process)
+        self.url = self.process.stdout.readline().split()[1]
+        self.seen = collections.defaultdict(list)  # VirtualService name → [(method, seconds)]
+        self.changed = threading.Condition()
+
+        def read():
+            for line in self.process.stdout:
+                method, path, at = line.split()
+                with self.changed:
+                    self.seen[path.rsplit("/", 1)[1]].append((method, float(at)))
+                    self.changed.notify_all()
+        threading.Thread(target=read, daemon=True).start()
+
+    def first(self, route, method, since, timeout=30):
+        """When the first `method` request for VirtualService `route` at or after `since` arrived."""
+        with self.changed:
+            deadline = time.time() + timeout
+            while True:
+                found = [at for m, at in self.seen[route] if m == method and at >= since]
+                if found:
+                    return found[0]
+                if not self.changed.wait(timeout=max(0.01, deadline - time.time())) and time.time() > deadline:
+                    raise SystemExit(f"the API double saw no {method} of {route} within {timeout} s")
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def milliseconds(values):
+    return {"p50_ms": round(percentile(values, 0.5) * 1000, 2), "p99_ms": round(percentile(values, 0.99) * 1000, 2),
+            "max_ms": round(max(values) * 1000, 2), "samples": len(values)}
+
+
+def one_alert(service, name, role):
+    return json.dumps({
+        "receiver": "coalmine", "status": "firing", "version": "4", "groupKey": "{}", "truncatedAlerts": 0,
+        "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
+        "alerts": [{"status": "firing", "labels": {"alertname": name, "service": service, "coalmine_role": role},
+                    "annotations": {"summary": f"{name} on {service}"}, "startsAt": "2027-01-15T08:00:00Z",
+                    "endsAt": "0001-01-01T00:00:00Z", "fingerprint": hashlib.sha1(f"{service}/{name}".encode()).hexdigest()[:16]}],
+    }).encode()
+
+
+def bench_actions(binary, double_binary, samples, storm_rate, storm_services):
+    """How long a rollback takes to reach the cluster: an abort alert's webhook sent → its PATCH at the Kubernetes
+    API double (idle, then with `storm_rate` requests a second of 10 new alerts each arriving for other rollouts), and
+    a human's "Roll back" link POSTed → the PATCH and the read-back GET after it."""
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    rollouts = 3 * samples + storm_services + 1
+    double = KubernetesDouble(double_binary, rollouts)
+    try:
+        server = Server(binary, work, rollouts=rollouts, kubernetes=double.url)
+        server.start()
+        start_all(server, [f"svc-{i}" for i in range(1, rollouts)])
+        for i in range(1, rollouts):
+            double.first(f"route-{i}", "PATCH", 0)  # each start's step to 5 %
+        time.sleep(1)
+        token = server.secret("webhook-token")
+
+        def abort(index):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            body = one_alert(f"svc-{index}", "TFServingOpKernelMissing", "abort")
+            sent = time.time()
+            connection.request("POST", "/hooks/alertmanager", body=body,
+                               headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+            response = connection.getresponse()
+            response.read()
+            answered = time.time()
+            assert response.status == 200, response.status
+            return double.first(f"route-{index}", "PATCH", sent) - sent, answered - sent
+
+        idle = [abort(index) for index in range(1, samples + 1) if time.sleep(0.05) is None]
+
+        storm_first = 3 * samples + 1
+        storm = subprocess.Popen(
+            ["wrk", "-t1", "-c64", f"-d{int(2.5 + samples * 0.25)}s", "--timeout", "30s", "-s",
+             os.path.join(REPO, "scripts/bench-ingest.lua"), f"http://127.0.0.1:{server.port}/hooks/alertmanager"],
+            env={**os.environ, "INGEST_FORMAT": "webhook", "INGEST_TOKEN": token, "INGEST_SERVICES": str(storm_services),
+                 "INGEST_FIRST": str(storm_first), "INGEST_RATE": str(storm_rate), "INGEST_CONNECTIONS": "64",
+                 "INGEST_RUN": "9"},
+            stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        stormy = [abort(index) for index in range(samples + 1, 2 * samples + 1) if time.sleep(0.2) is None]
+        storm_output = storm.communicate()[0]
+        storm_result = json.loads(next(l for l in storm_output.splitlines() if l.startswith("INGEST "))[len("INGEST "):])
+
+        # Breakers put rollouts in front of a human; the log notifier prints each one's "Roll back" link.
+        log_path = os.path.join(work, "serve.log")
+        links = {}
+        for index in range(2 * samples + 1, 3 * samples + 1):
+            status, _ = server.request("POST", "/hooks/alertmanager", one_alert(f"svc-{index}", "CanaryErrorRatioHigh", "breaker"), token)
+            assert status == 200, status
+        deadline = time.time() + 30
+        while len(links) < samples and time.time() < deadline:
+            with open(log_path, errors="replace") as f:
+                # A notice is logged as its metadata (rollout=…) and then its lines, one of them "  Roll back: URL".
+                pattern = r"notice=awaiting-human rollout=svc-(\d+)[^\n]*\n(?:  [^\n]*\n)*?  Roll back: (\S+)"
+                for found in re.finditer(pattern, f.read()):
+                    links[int(found.group(1))] = found.group(2)
+            time.sleep(0.2)
+        clicked, read_back = [], []
+        for index, url in sorted(links.items()):
+            path = url.split("127.0.0.1:")[1].split("/", 1)[1]
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            sent = time.time()
+            connection.request("POST", "/" + path, body=b"", headers={"Content-Type": "application/x-www-form-urlencoded"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, (response.status, url)
+            patched = double.first(f"route-{index}", "PATCH", sent)
+            clicked.append(patched - sent)
+            read_back.append(double.first(f"route-{index}", "GET", patched) - sent)
+            time.sleep(0.05)
+        server.stop()
+        return [
+            {"measure": "abort alert -> PATCH, idle", **milliseconds([patched for patched, _ in idle]),
+             "answered_p99_ms": milliseconds([answered for _, answered in idle])["p99_ms"]},
+            {"measure": f"abort alert -> PATCH, storm of other alerts", **milliseconds([patched for patched, _ in stormy]),
+             "answered_p99_ms": milliseconds([answered for _, answered in stormy])["p99_ms"],
+             "storm_req_per_s": round(storm_result["requests"] / storm_result["seconds"]),
+             "storm_non2xx": storm_result["non2xx"] + storm_result["socket_errors"]},
+            {"measure": "Roll back link POST -> PATCH", **milliseconds(clicked)},
+            {"measure": "Roll back link POST -> read back", **milliseconds(read_back)},
+        ]
+    finally:
+        double.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def alertmanager_delivery(count):
@@ -254,9 +423,13 @@ def bench_lateness(binary, count, idle_seconds=10):
             status, answer = server.request("POST", f"/api/v1/rollouts/{name}/start", b"{}", api)
             assert status == 200, (status, answer)
         # Four steps of 1 s each after the last start, then every rollout is promoted and waits for nothing.
-        time.sleep(6)
-        with sqlite3.connect(server.database) as db:
-            rows = db.execute("SELECT rollout, recorded_at, body FROM journal WHERE kind = 'transition' ORDER BY sequence").fetchall()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            with sqlite3.connect(server.database) as db:
+                rows = db.execute("SELECT rollout, recorded_at, body FROM journal WHERE kind = 'transition' ORDER BY sequence").fetchall()
+            if sum(1 for _, _, body in rows if json.loads(body)["to"] == "promoted") == count:
+                break
         lateness, bake_end = [], {}
         for rollout, recorded_at, body in rows:
             transition = json.loads(body)
@@ -288,6 +461,108 @@ def bench_lateness(binary, count, idle_seconds=10):
         shutil.rmtree(work, ignore_errors=True)
 
 
+class Alertmanager:
+    """Alertmanager 0.25 (the Debian package) on 127.0.0.1, in-memory, with one receiver that sends nowhere:
+    the peer whose `POST /api/v2/alerts` Coalmine's webhook ingest is compared with."""
+
+    def __init__(self, work):
+        self.work, self.port = work, free_port()
+        self.config = os.path.join(work, "alertmanager.yml")
+        with open(self.config, "w") as f:
+            f.write('route: { receiver: nowhere }\nreceivers: [{ name: nowhere }]\n')
+        self.process = None
+
+    def start(self):
+        log = open(os.path.join(self.work, "alertmanager.log"), "ab")
+        self.process = subprocess.Popen([
+            "prometheus-alertmanager", f"--config.file={self.config}", f"--storage.path={self.work}/am-data",
+            f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=",
+        ], stdout=log, stderr=log)
+        STARTED.append(self.process)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/-/ready")
+                if connection.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        sys.exit("Alertmanager was not ready within 60 s")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=20)
+
+    def memory(self):
+        with open(f"/proc/{self.process.pid}/status") as f:
+            return int(re.search(r"^VmRSS:\s+(\d+) kB", f.read(), re.M).group(1)) / 1024
+
+
+def wrk(url, environment, seconds, connections=64):
+    """One wrk run of scripts/bench-ingest.lua; returns its INGEST line as a dict."""
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s",
+         os.path.join(REPO, "scripts/bench-ingest.lua"), url],
+        env={**os.environ, **environment}, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("INGEST "))
+    result = json.loads(line[len("INGEST "):])
+    result["requests_per_second"] = round(result["requests"] / result["seconds"])
+    return result
+
+
+def start_all(server, names):
+    api = server.secret("api-token")
+    for name in names:
+        status, answer = server.request("POST", f"/api/v1/rollouts/{name}/start", b"{}", api)
+        assert status == 200, (status, answer)
+
+
+def bench_ingest(binary, services, seconds, rounds=2):
+    """Coalmine's webhook (durable) and Alertmanager's POST /api/v2/alerts (in memory) on the same stream of new
+    alerts, A B A B: 64 connections, 10 alerts a request, each request for one of `services` started rollouts."""
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    try:
+        server = Server(binary, work, rollouts=services + 1)
+        server.start()
+        start_all(server, [f"svc-{i}" for i in range(1, services + 1)])
+        time.sleep(1)
+        peer = Alertmanager(work)
+        peer.start()
+        token = server.secret("webhook-token")
+        runs = {"coalmine": [], "alertmanager": []}
+        for round_number in range(rounds):
+            common = {"INGEST_SERVICES": str(services), "INGEST_RUN": str(round_number)}
+            runs["coalmine"].append(wrk(f"http://127.0.0.1:{server.port}/hooks/alertmanager",
+                                        {**common, "INGEST_FORMAT": "webhook", "INGEST_TOKEN": token}, seconds))
+            runs["alertmanager"].append(wrk(f"http://127.0.0.1:{peer.port}/api/v2/alerts",
+                                            {**common, "INGEST_FORMAT": "alertmanager"}, seconds))
+        coalmine_rss, peak = server.memory()
+        peer_rss = peer.memory()
+        with sqlite3.connect(server.database) as db:
+            received = db.execute("SELECT count(*) FROM journal WHERE kind = 'alert-received'").fetchone()[0]
+        server.stop()
+        peer.stop()
+        ours = sum(r["requests_per_second"] for r in runs["coalmine"]) / rounds
+        theirs = sum(r["requests_per_second"] for r in runs["alertmanager"]) / rounds
+        sent = sum(r["requests"] - r["non2xx"] for r in runs["coalmine"]) * 10
+        return {
+            "measure": "ingest: 10 new alerts a request, 64 conns", "seconds_each": seconds, "rounds": rounds,
+            "coalmine_req_per_s": [r["requests_per_second"] for r in runs["coalmine"]],
+            "coalmine_p99_ms": [r["p99_ms"] for r in runs["coalmine"]],
+            "alertmanager_req_per_s": [r["requests_per_second"] for r in runs["alertmanager"]],
+            "alertmanager_p99_ms": [r["p99_ms"] for r in runs["alertmanager"]],
+            "ratio_to_alertmanager": round(ours / theirs, 2),
+            "coalmine_non2xx": sum(r["non2xx"] + r["socket_errors"] for r in runs["coalmine"]),
+            "alerts_answered_2xx": sent, "alerts_journaled": received,
+            "coalmine_rss_mib": round(coalmine_rss, 1), "coalmine_peak_rss_mib": round(peak, 1),
+            "alertmanager_rss_mib": round(peer_rss, 1),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def rfc3339_ms(text):
     """Milliseconds since the epoch of Coalmine's own RFC 3339 times (UTC, `Z`, up to millisecond digits)."""
     seconds, _, fraction = text.rstrip("Z").partition(".")
@@ -301,17 +576,28 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine():
+    with open("/proc/cpuinfo") as f:
+        model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown CPU")
+    return f"{os.cpu_count()} cores, {model}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary")
+    parser.add_argument("double", help="the KubernetesAPIDoubleServer binary")
     parser.add_argument("--smoke", action="store_true", help="small sizes: proves the benchmarks still run")
     parser.add_argument("--json", help="also write the results here")
-    parser.add_argument("--only", choices=["delivery", "restart", "rollouts", "lateness"], help="run one kind of measure")
+    parser.add_argument("--only", choices=["ingest", "actions", "delivery", "restart", "rollouts", "lateness"], help="run one kind of measure")
     options = parser.parse_args()
     deliveries = [1, 100] if options.smoke else [1, 100, 800, 10000]
     restart = 20000 if options.smoke else 1000000
     fleets = [1, 50] if options.smoke else [1, 1000, 10000]
     results = []
+    if options.only in (None, "ingest"):
+        results.append(bench_ingest(options.binary, 20, 1, rounds=1) if options.smoke else bench_ingest(options.binary, 1000, 10))
+    if options.only in (None, "actions"):
+        results += bench_actions(options.binary, options.double, 5, 1000, 20) if options.smoke else bench_actions(options.binary, options.double, 100, 1000, 500)
     if options.only in (None, "delivery"):
         results += [bench_delivery(options.binary, count) for count in deliveries]
     if options.only in (None, "restart"):
@@ -319,14 +605,15 @@ def main():
     if options.only in (None, "rollouts"):
         results += [bench_rollouts(options.binary, count) for count in fleets]
     if options.only in (None, "lateness"):
-        results.append(bench_lateness(options.binary, 20, idle_seconds=2) if options.smoke else bench_lateness(options.binary, 10000))
+        results.append(bench_lateness(options.binary, 20, idle_seconds=1) if options.smoke else bench_lateness(options.binary, 10000))
+    print(f"{time.strftime('%Y-%m-%d')}, {machine()}")
     print(f"{'measure':<44} {'figures'}")
     for result in results:
         figures = ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("measure", "answer"))
         print(f"{result['measure']:<44} {figures}")
     if options.json:
         with open(options.json, "w") as f:
-            json.dump({"date": time.strftime("%Y-%m-%d"), "machine": f"{os.cpu_count()} cores", "results": results}, f, indent=2)
+            json.dump({"date": time.strftime("%Y-%m-%d"), "machine": machine(), "results": results}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)               # TLS tes
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)           # rule tests, and the end-to-end run
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)               # the walkthrough picks a free port
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)                       # the benchmarks' load
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)             # a real browser clicks the signed link
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 /usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || missing+=(python3-selenium)
@@ -38,7 +39,7 @@ echo "== swift test (with the end-to-end run on real Prometheus and Alertmanager
 COALMINE_E2E=1 swift test --skip-build
 
 echo "== benchmark smoke (small sizes on the debug binary, so the benchmarks cannot rot; figures are not checked)"
-scripts/bench.sh --smoke .build/debug/coalmine
+scripts/bench.sh --smoke .build/debug/coalmine .build/debug/KubernetesAPIDoubleServer
 
 echo "== walkthrough on the built binary"
 scripts/walkthrough-test.sh .build/debug/coalmine
