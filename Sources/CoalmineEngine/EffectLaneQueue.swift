@@ -4,7 +4,8 @@ import DequeModule
 import Synchronization
 
 /// The effects of one lane that are not settled yet, shared by the engine, which adds them after each commit and
-/// retires them once their settlement is durable, and the lane's one runner task, which waits here for work.
+/// retires them once their settlement is durable, and the lane's runner task, which exists only while the lane
+/// has work: with ten thousand rollouts, a task waiting on every idle router lane cost 80 MiB.
 public final class EffectLaneQueue: Sendable {
     /// Settlements the journal did not accept: held here, never re-run, until the journal takes them.
     struct HeldSettlements: Sendable {
@@ -17,14 +18,18 @@ public final class EffectLaneQueue: Sendable {
         /// Oldest first; effects settle from the front, so a backlog of thousands drains in linear time.
         var items: Deque<OutboxItem> = []
         var held: HeldSettlements?
+        /// Whether a task runs this lane; when not, the next arrival asks for one.
+        var hasRunner = false
     }
 
     public let lane: EffectLane
     private let state = Mutex(State())
     private let arrivals = WakeSignal()
+    private let activations: LaneActivations
 
-    init(lane: EffectLane) {
+    init(lane: EffectLane, activations: LaneActivations) {
         self.lane = lane
+        self.activations = activations
     }
 
     /// The unsettled effects, oldest first.
@@ -36,8 +41,23 @@ public final class EffectLaneQueue: Sendable {
     var held: HeldSettlements? { state.withLock { $0.held } }
 
     func add(_ items: [OutboxItem]) {
-        state.withLock { $0.items += items }
+        let needsRunner = state.withLock { state in
+            state.items += items
+            defer { state.hasRunner = true }
+            return !state.hasRunner
+        }
         arrivals.signal()
+        if needsRunner { activations.activate(lane) }
+    }
+
+    /// For the lane's task when it finds nothing due: true, and the lane counts as without a task, when nothing
+    /// waits or is held; false when work arrived meanwhile.
+    func finishIfIdle() -> Bool {
+        state.withLock { state in
+            guard state.items.isEmpty, state.held == nil else { return false }
+            state.hasRunner = false
+            return true
+        }
     }
 
     /// After a durable settlement: done effects leave, retried ones wait for their next attempt.

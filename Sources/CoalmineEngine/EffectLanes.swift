@@ -5,10 +5,12 @@ import CoalmineJournal
 /// readers need no lock to find a lane.
 public struct EffectLanes: Sendable {
     public let queues: [EffectLane: EffectLaneQueue]
+    /// Lanes that got work while no task ran them.
+    let activations = LaneActivations()
 
     init(config: CoalmineConfig) {
         let lanes = config.rollouts.map { EffectLane.router(rollout: $0.name) } + config.notifiers.map { .notifier($0.name) }
-        queues = Dictionary(uniqueKeysWithValues: lanes.map { ($0, EffectLaneQueue(lane: $0)) })
+        queues = Dictionary(uniqueKeysWithValues: lanes.map { [activations] in ($0, EffectLaneQueue(lane: $0, activations: activations)) })
     }
 
     public subscript(lane: EffectLane) -> EffectLaneQueue? { queues[lane] }

@@ -32,12 +32,18 @@ public struct EffectRunner: Service {
         self.logger = logger
     }
 
+    /// Runs effects until a graceful shutdown: a task for each lane while it has work, started when work arrives.
     public func run() async throws {
+        let lanes = engine.effectLanes
         await withDiscardingTaskGroup { group in
-            for queue in engine.effectLanes.queues.values {
-                // Weight changes are what stops a bad canary: in a storm their lanes run ahead of the busy work.
-                let priority: TaskPriority? = if case .router = queue.lane { .high } else { nil }
-                group.addTask(priority: priority) { await keepRunning(queue) }
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                for lane in lanes.activations.take() {
+                    guard let queue = lanes[lane] else { continue }
+                    // Weight changes are what stops a bad canary: in a storm their lanes run ahead of the busy work.
+                    let priority: TaskPriority? = if case .router = lane { .high } else { nil }
+                    group.addTask(priority: priority) { await drain(queue) }
+                }
+                await cancelWhenGracefulShutdown { await lanes.activations.arrivals.wait(upTo: nil) }
             }
         }
     }
@@ -53,9 +59,11 @@ public struct EffectRunner: Service {
         }
     }
 
-    private func keepRunning(_ queue: EffectLaneQueue) async {
+    /// Runs a lane until nothing in it is due or waiting, then lets its task end.
+    private func drain(_ queue: EffectLaneQueue) async {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let wakeAt = await runDue(queue)
+            if wakeAt == nil, queue.finishIfIdle() { return }
             // Only the wait is cut short by a shutdown, never an effect or its settlement half way.
             await cancelWhenGracefulShutdown {
                 await queue.waitForWork(upTo: wakeAt.map { max($0.since(clock()), .zero) })

@@ -19,8 +19,8 @@ public final class SQLiteJournal: JournalStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // The writer's working set in a storm is every index page new alerts land on; with SQLite's default
-            // 2 MiB it re-read them from the file on most inserts.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // 2 MiB it re-read them from the file on most inserts. Readers keep the default.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -16384") }
             // Not inside a commit that webhooks wait on: see `afterCommits`.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
