@@ -40,6 +40,9 @@ public final class EffectLaneQueue: Sendable {
 
     var held: HeldSettlements? { state.withLock { $0.held } }
 
+    /// Whether a task runs this lane now.
+    public var hasRunner: Bool { state.withLock { $0.hasRunner } }
+
     func add(_ items: [OutboxItem]) {
         let needsRunner = state.withLock { state in
             state.items += items

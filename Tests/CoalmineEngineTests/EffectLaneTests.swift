@@ -44,6 +44,24 @@ import Testing
         }
     }
 
+    /// Thousands of rollouts mostly wait for nothing: a lane holds a task only while it has work, and work that
+    /// comes later still runs.
+    @Test(.timeLimit(.minutes(1))) func aLaneHoldsATaskOnlyWhileItHasWork() async throws {
+        let fixture = try await EngineFixture()
+        let runner = fixture.runner()
+        let lanes = fixture.engine.effectLanes.queues.values
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await runner.run() }
+            try await fixture.command(.start)
+            try await waitUntil { fixture.router.weights(of: "tf-model-service") == WeightSplit(run: 1, canary: 5) }
+            try await waitUntil { lanes.allSatisfy { !$0.isBusy && !$0.hasRunner } }
+            try await fixture.command(.rollback)
+            try await waitUntil { fixture.router.weights(of: "tf-model-service") == WeightSplit(run: 1, canary: 0) }
+            try await waitUntil { lanes.allSatisfy { !$0.isBusy && !$0.hasRunner } }
+            group.cancelAll()
+        }
+    }
+
     @Test func aJournalThatCannotCommitIsNoReasonToActTwice() async throws {
         let fixture = try await EngineFixture()
         let router = FlakyRouter()
