@@ -3,12 +3,14 @@
 -- The same alerts go to Coalmine as an Alertmanager webhook delivery and to Alertmanager as a
 -- `POST /api/v2/alerts` list. Set by environment: INGEST_FORMAT (webhook|alertmanager), INGEST_SERVICES,
 -- INGEST_TOKEN (Coalmine's webhook bearer token), INGEST_RUN (keeps fingerprints of A B A B runs apart),
--- INGEST_FIRST, INGEST_RATE and INGEST_CONNECTIONS (see below).
+-- INGEST_STARTS_AT, INGEST_FIRST, INGEST_RATE and INGEST_CONNECTIONS (see below).
 
 local format = os.getenv("INGEST_FORMAT") or "webhook"
 local services = tonumber(os.getenv("INGEST_SERVICES") or "1000")
 local token = os.getenv("INGEST_TOKEN")
 local run = tonumber(os.getenv("INGEST_RUN") or "0")
+-- When the alerts began: in the past, or Alertmanager refuses them (its endsAt defaults to now + resolve_timeout).
+local starts_at = os.getenv("INGEST_STARTS_AT") or "2026-01-01T00:00:00.000Z"
 -- Optional: the first service number (services are svc-FIRST … svc-(FIRST+SERVICES-1)), and a total request rate
 -- to hold instead of sending as fast as answers come back.
 local first = tonumber(os.getenv("INGEST_FIRST") or "1")
@@ -51,13 +53,13 @@ function request()
         local labels = alert_labels(service, id)
         if format == "webhook" then
             alerts[j] = string.format(
-                '{"status":"firing","labels":%s,"annotations":%s,"startsAt":"2027-01-15T08:00:00.123456789Z",' ..
+                '{"status":"firing","labels":%s,"annotations":%s,"startsAt":"%s",' ..
                 '"endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus:9090/graph","fingerprint":"%02x%02x%012x"}',
-                labels, annotations, run, thread_id, id)
+                labels, annotations, starts_at, run, thread_id, id)
         else
             alerts[j] = string.format(
-                '{"labels":%s,"annotations":%s,"startsAt":"2027-01-15T08:00:00.123Z","generatorURL":"http://prometheus:9090/graph"}',
-                labels, annotations)
+                '{"labels":%s,"annotations":%s,"startsAt":"%s","generatorURL":"http://prometheus:9090/graph"}',
+                labels, annotations, starts_at)
         end
     end
     local body

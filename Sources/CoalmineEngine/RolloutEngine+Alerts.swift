@@ -146,8 +146,9 @@ extension RolloutEngine {
         return deliveries
     }
 
-    /// Forgets deliveries first seen before `cutoff`, in memory and in the store, except the firing of every alert
-    /// still firing. Returns how many the store forgot.
+    /// Forgets deliveries first seen before `cutoff`: in memory all but the firing of every alert still firing, in
+    /// the store all of them (a start remembers those firings from the rollouts' state). Returns how many the store
+    /// forgot.
     public func forgetDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
         var firing = Set<AlertDeliveryKey>()
         for alert in durableStates.withLock({ $0 }).values.flatMap(\.firingAlerts) {

@@ -23,7 +23,8 @@ public protocol JournalStore: Sendable {
     /// The alert deliveries acted on at or after `since`, with when each was first seen.
     func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp]
 
-    /// Forgets deliveries first seen before `cutoff`, except the firing of every alert still firing; returns how many.
+    /// Forgets deliveries first seen before `cutoff`; returns how many. (The engine remembers the firing of every
+    /// alert still firing from its state, whatever the store keeps.)
     func pruneDeliveries(seenBefore cutoff: Timestamp) async throws -> Int
 
     /// Every action link already used.

@@ -172,6 +172,12 @@ public final class SQLiteJournal: JournalStore {
                     CREATE INDEX firing_alert_by_fingerprint ON firing_alert(fingerprint, starts_at);
                     """)
         }
+        migrator.registerMigration("v11-drop-firing-by-fingerprint") { db in
+            // Served the delivery prune's "is it still firing?", which it no longer asks: the engine remembers the
+            // firing of every alert still firing from `firing_alert` at start, whatever this table keeps. One
+            // index less for every new alert to land in.
+            try db.execute(sql: "DROP INDEX IF EXISTS firing_alert_by_fingerprint")
+        }
         return migrator
     }
 
@@ -376,10 +382,7 @@ public final class SQLiteJournal: JournalStore {
         try await deleteInBatches(
             sql: """
                 DELETE FROM alert_delivery WHERE (fingerprint, starts_at, status) IN (
-                    SELECT d.fingerprint, d.starts_at, d.status FROM alert_delivery d
-                    WHERE d.seen_at < ? AND NOT (d.status = 'firing' AND EXISTS (
-                        SELECT 1 FROM firing_alert f WHERE f.fingerprint = d.fingerprint AND f.starts_at = d.starts_at))
-                    LIMIT ?)
+                    SELECT fingerprint, starts_at, status FROM alert_delivery WHERE seen_at < ? LIMIT ?)
                 """,
             before: cutoff)
     }
