@@ -19,7 +19,7 @@ public struct RolloutMachine: Sendable {
             return RolloutOutcome(state: state, effects: [], actor: command.actor, refusal: refusal)
         }
         let original = state.position
-        var transition = RolloutTransition(policy: policy, state: state, now: now)
+        var transition = RolloutTransition(policy: policy, state: consume state, now: now)
         switch event {
         case .command(let command):
             transition.perform(command)
