@@ -151,7 +151,7 @@ extension RolloutEngine {
     /// forgot.
     public func forgetDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
         var firing = Set<AlertDeliveryKey>()
-        for alert in durableStates.withLock({ $0 }).values.flatMap(\.firingAlerts) {
+        for alert in memory.states.values.flatMap(\.firingAlerts) {
             firing.insert(AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing))
         }
         memory.deliveries = memory.deliveries.filter { $0.value >= cutoff || firing.contains($0.key) }

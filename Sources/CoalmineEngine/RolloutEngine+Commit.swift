@@ -10,17 +10,19 @@ extension RolloutEngine {
     /// and the writer goes from one batch to the next without waiting for the engine.
     ///
     /// A unit is computed against the working state, which includes units not yet durable. If a write fails,
-    /// every unit queued behind it was computed on top of it, so they all fail too, and the working state falls
-    /// back to the last durable one. Nothing is half-applied and each caller learns it must retry.
+    /// every unit queued behind it was computed on top of it, so they all fail too, and the working state is
+    /// loaded from the journal again, as at a start. Nothing is half-applied and each caller learns it must retry.
     func commit(_ unit: JournalUnit) async throws {
         guard !unit.isEmpty else { return }
+        // Computed on a working state that is about to be replaced by the journal's: never written.
+        guard !isRecovering else { throw EngineError.journalUnavailable("a commit failed; reloading from the journal") }
         // Every change to a rollout's state journals an entry of it (a transition, or the alerts that changed
         // its firing set), so the rollouts with entries are the only ones the unit can have changed.
         var touched: [String] = []
         for entry in unit.entries where touched.last != entry.rollout && !touched.contains(entry.rollout) {
             touched.append(entry.rollout)
         }
-        let states = touched.compactMap { name in memory.states[name].map { (name: name, state: $0) } }
+        let states = touched.compactMap { name in memory.states[name].map { (name: name, state: $0.withoutFiringAlerts) } }
         try await withCheckedThrowingContinuation { continuation in
             if commits.add(CommitQueue.Waiting(unit: unit, states: states, continuation: continuation)) {
                 // Every delivery and every rollback waits for the writer: it runs ahead of the work that feeds it.
@@ -38,7 +40,7 @@ extension RolloutEngine {
             } catch {
                 journalHealth.record(failure: "\(error)")
                 logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
-                await fail(batch, because: EngineError.journalUnavailable("\(error)"))
+                await recover(failing: batch, because: EngineError.journalUnavailable("\(error)"))
                 continue
             }
             let moved = durableStates.withLock { durable in
@@ -57,27 +59,29 @@ extension RolloutEngine {
         }
     }
 
-    /// After a failed write, on the engine so no new unit is computed meanwhile: the batch and every unit queued
-    /// behind it fail, and what they did in memory is undone.
-    private func fail(_ batch: [CommitQueue.Waiting], because failure: EngineError) {
+    /// After a failed write: the batch and every unit queued behind it fail, and the working state, which they
+    /// changed, is loaded from the journal again. Until it is, no unit is committed (callers get 503 and retry),
+    /// so nothing computed on the abandoned state is ever written. The failed callers hear back once the state is
+    /// restored, so their retry counts again.
+    private func recover(failing batch: [CommitQueue.Waiting], because failure: EngineError) async {
+        isRecovering = true
         let failed = batch + commits.takeWaiting()
-        takeBack(failed.map(\.unit))
-        for waiting in failed { waiting.continuation.resume(throwing: failure) }
-    }
-
-    /// Undoes in memory what units that failed to commit did: their rollouts go back to their durable states,
-    /// their deliveries and link uses are forgotten (a retry must count them again) and deliveries they forgot
-    /// are remembered again.
-    private func takeBack(_ units: [JournalUnit]) {
-        let now = clock()
-        let durable = durableStates.withLock { $0 }
-        for unit in units {
-            for entry in unit.entries { memory.states[entry.rollout] = durable[entry.rollout] }
-            for key in unit.deliveries { memory.deliveries[key] = nil }
-            for key in unit.forgottenDeliveries { memory.deliveries[key] = now }
-            for use in unit.linkUses { memory.linkUses[use.nonce] = nil }
+        var attempts = 0
+        while true {
+            do {
+                let loaded = try await Self.load(store, config, now: clock())
+                // Delivery keys the failed units added are not in the journal; those they forgot are again.
+                memory = loaded
+                deadlines = DeadlineSchedule(memory.states)
+                break
+            } catch {
+                attempts += 1
+                logger.error("cannot read the journal to recover from a failed commit", metadata: ["error": "\(error)"])
+                if attempts == 1 { for waiting in failed { waiting.continuation.resume(throwing: failure) } }
+                try? await Task.sleep(for: .seconds(1))
+            }
         }
-        // Deadlines of the states just taken back are scheduled again; those of the durable ones return.
-        deadlines = DeadlineSchedule(memory.states)
+        isRecovering = false
+        if attempts == 0 { for waiting in failed { waiting.continuation.resume(throwing: failure) } }
     }
 }

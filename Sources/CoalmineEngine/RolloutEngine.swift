@@ -30,10 +30,14 @@ public actor RolloutEngine {
 
     /// What the engine knows, including changes still being committed; what new events are computed against.
     var memory: EngineMemory
-    /// Each rollout's state as of the last successful commit: what readers see, and what a failed commit falls
-    /// back to. Only the rollouts a commit moved are copied in, so a commit costs nothing per rollout or per
-    /// remembered delivery.
+    /// Each rollout's state as of the last successful commit, without its firing alerts (the store holds those as
+    /// committed): what readers see. Only the rollouts a commit touched are copied in, and never their firing
+    /// alerts, so a commit costs nothing per rollout, per remembered delivery or per firing alert, and the working
+    /// state's firing alerts stay its own (a copy shared with a snapshot made every new alert copy them all).
     nonisolated let durableStates: Mutex<[String: RolloutState]>
+    /// Set from a failed commit until the working state is loaded from the journal again; no unit is committed
+    /// meanwhile.
+    var isRecovering = false
     /// Units waiting to be written; see `commit`.
     nonisolated let commits = CommitQueue()
     /// When a delivery last carried each firing alert, by rollout and fingerprint. Not journaled (a repeat delivery
@@ -56,25 +60,9 @@ public actor RolloutEngine {
         self.metrics = EngineMetrics(factory: metricsFactory)
         self.effectLanes = EffectLanes(config: config)
 
-        let bodies = try await store.latestTransitions()
-        var firing = try await store.firingAlerts()
-        let decoder = JSONDecoder()
-        var recovered: [String: RolloutState] = [:]
-        for spec in config.rollouts {
-            if let body = bodies[spec.name] {
-                var state = try decoder.decode(JournalBody.Transition.self, from: Data(body.utf8)).state
-                // A transition shows only the first firing alerts; the store holds them all.
-                state.firingAlerts = FiringAlerts(firing.removeValue(forKey: spec.name) ?? [])
-                recovered[spec.name] = state
-            } else {
-                recovered[spec.name] = RolloutState(since: clock())
-            }
-        }
-        memory = EngineMemory(
-            states: recovered, deliveries: try await Self.rememberedDeliveries(store, config, recovered, now: clock()),
-            linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
-        durableStates = Mutex(memory.states)
-        deadlines = DeadlineSchedule(recovered)
+        memory = try await Self.load(store, config, now: clock())
+        durableStates = Mutex(memory.states.mapValues(\.withoutFiringAlerts))
+        deadlines = DeadlineSchedule(memory.states)
 
         var orphans: [EffectSettlement] = []
         for item in try await store.pendingEffects() {
@@ -96,6 +84,28 @@ public actor RolloutEngine {
                         "error": "\(orphan.outcome.error ?? "")"])
             }
         }
+    }
+
+    /// What the journal says the engine knows: each rollout's newest transition with its exact firing alerts, the
+    /// deliveries to recognise repeats of, the action links used.
+    static func load(_ store: any JournalStore, _ config: CoalmineConfig, now: Timestamp) async throws -> EngineMemory {
+        let bodies = try await store.latestTransitions()
+        var firing = try await store.firingAlerts()
+        let decoder = JSONDecoder()
+        var states: [String: RolloutState] = [:]
+        for spec in config.rollouts {
+            if let body = bodies[spec.name] {
+                var state = try decoder.decode(JournalBody.Transition.self, from: Data(body.utf8)).state
+                // A transition shows only the first firing alerts; the store holds them all.
+                state.firingAlerts = FiringAlerts(firing.removeValue(forKey: spec.name) ?? [])
+                states[spec.name] = state
+            } else {
+                states[spec.name] = RolloutState(since: now)
+            }
+        }
+        return EngineMemory(
+            states: states, deliveries: try await rememberedDeliveries(store, config, states, now: now),
+            linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// Why an effect found in the outbox at start cannot run under `config`, if it cannot.
@@ -171,15 +181,22 @@ public actor RolloutEngine {
     // MARK: reading
 
     /// The rollout as of the last durable commit: a reader never sees a state that a failing commit could still
-    /// take back.
-    public func view(of name: String) throws -> RolloutView {
+    /// take back. Its firing alerts are read from the journal's store, which holds them exactly as committed.
+    public func view(of name: String) async throws -> RolloutView {
         let spec = try spec(named: name)
-        return view(of: spec, in: durableStates.withLock { $0[name]! })
+        var state = durableStates.withLock { $0[name]! }
+        state.firingAlerts = FiringAlerts(try await store.firingAlerts(of: name))
+        return view(of: spec, in: state)
     }
 
-    public func views() -> [RolloutView] {
+    public func views() async throws -> [RolloutView] {
         let durable = durableStates.withLock { $0 }
-        return config.rollouts.map { view(of: $0, in: durable[$0.name]!) }
+        var firing = try await store.firingAlerts()
+        return config.rollouts.map { spec in
+            var state = durable[spec.name]!
+            state.firingAlerts = FiringAlerts(firing.removeValue(forKey: spec.name) ?? [])
+            return view(of: spec, in: state)
+        }
     }
 
     func view(of spec: RolloutSpec, in state: RolloutState) -> RolloutView {

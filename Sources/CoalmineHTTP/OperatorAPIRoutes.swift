@@ -31,7 +31,7 @@ struct OperatorAPIRoutes {
     func register(on router: Router<BasicRequestContext>) {
         let api = router.group("api/v1/rollouts")
         api.get { request, _ in
-            await guarded(request) { APIResponse.json(RolloutList(rollouts: await engine.views())) }
+            await guarded(request) { APIResponse.json(RolloutList(rollouts: try await engine.views())) }
         }
         api.get(":name") { request, context in
             await guarded(request) {
