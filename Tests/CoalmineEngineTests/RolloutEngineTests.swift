@@ -181,6 +181,32 @@ import Testing
         #expect(try await fixture.view().state == .awaitingHuman)
     }
 
+    /// A delivery computed on top of one whose write fails was computed on a state that never became durable: it
+    /// fails too, and the engine starts again from what the journal holds, as at a start.
+    @Test(.timeLimit(.minutes(1))) func aFailedWriteFailsTheDeliveriesQueuedBehindItAndTheJournalIsTheStateAgain() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let before = try await fixture.view()
+        let engine = fixture.engine
+        fixture.journal.failCommits(true)
+        fixture.journal.holdCommits()
+        let first = Task { try await engine.receive([.tfAlert("Gate1")], source: "alertmanager") }
+        while engine.commits.counts.beingWritten < 1 { await Task.yield() }
+        let second = Task { try await engine.receive([.tfAlert("Gate2", startsAt: "2027-01-15T08:00:01Z")], source: "alertmanager") }
+        while engine.commits.counts.waiting < 1 { await Task.yield() }
+        fixture.journal.releaseCommits()
+        await #expect(throws: EngineError.self) { try await first.value }
+        await #expect(throws: EngineError.self) { try await second.value }
+        #expect(fixture.journal.commitCount == 2, "the start's, and the failed one; the queued delivery was never written")
+
+        fixture.journal.failCommits(false)
+        #expect(try await fixture.view() == before)
+        let retried = try await engine.receive(
+            [.tfAlert("Gate1"), .tfAlert("Gate2", startsAt: "2027-01-15T08:00:01Z")], source: "alertmanager")
+        #expect(retried.matched == 2 && retried.transitions == 1, "both count again")
+        #expect(try await fixture.view().firingAlerts.map(\.name) == ["Gate1", "Gate2"])
+    }
+
     @Test func concurrentDeliveriesShareCommits() async throws {
         let fixture = try await EngineFixture()
         let engine = fixture.engine
