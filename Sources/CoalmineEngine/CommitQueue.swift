@@ -11,6 +11,8 @@ final class CommitQueue: Sendable {
         /// The states of the rollouts the unit moved, as the unit left them: durable once the unit is.
         var states: [(name: String, state: RolloutState)]
         var continuation: CheckedContinuation<Void, any Error>
+        /// Whether the unit changes weights (a rollback, most often): the writer puts off housekeeping for it.
+        var isUrgent: Bool
     }
 
     private struct State {
@@ -51,6 +53,11 @@ final class CommitQueue: Sendable {
             defer { state.waiting = [] }
             return state.waiting
         }
+    }
+
+    /// Whether a unit that changes weights waits.
+    var urgentIsWaiting: Bool {
+        state.withLock { $0.waiting.contains(where: \.isUrgent) }
     }
 
     /// Units waiting, and units in the batch being written.

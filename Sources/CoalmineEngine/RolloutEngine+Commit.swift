@@ -24,7 +24,8 @@ extension RolloutEngine {
         }
         let states = touched.compactMap { name in memory.states[name].map { (name: name, state: $0.withoutFiringAlerts) } }
         try await withCheckedThrowingContinuation { continuation in
-            if commits.add(CommitQueue.Waiting(unit: unit, states: states, continuation: continuation)) {
+            let isUrgent = unit.effects.contains { if case .router = $0.lane { true } else { false } }
+            if commits.add(CommitQueue.Waiting(unit: unit, states: states, continuation: continuation, isUrgent: isUrgent)) {
                 // Every delivery and every rollback waits for the writer: it runs ahead of the work that feeds it.
                 Task(priority: .high) { await self.writeQueuedUnits() }
             }
@@ -55,7 +56,8 @@ extension RolloutEngine {
             effectLanes.add(created)
             metrics.countTransitions(moved)
             for waiting in batch { waiting.continuation.resume() }
-            await store.afterCommits()
+            // A weight change waiting is written first; the log is copied back after the next batch instead.
+            if !commits.urgentIsWaiting { await store.afterCommits() }
         }
     }
 

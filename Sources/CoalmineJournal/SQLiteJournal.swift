@@ -8,7 +8,8 @@ import Synchronization
 public final class SQLiteJournal: JournalStore {
     private let pool: DatabasePool
     /// Rows written since the write-ahead log was last copied back; see `afterCommits`.
-    private let rowsSinceCheckpoint = Mutex(0)
+    private let rowsSinceCheckpoint = Mutex((total: 0, sinceCopy: 0))
+    private let copier: WALCopier
 
     public init(path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
@@ -26,6 +27,7 @@ public final class SQLiteJournal: JournalStore {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        copier = try WALCopier(path: path)
     }
 
     private static var migrator: DatabaseMigrator {
@@ -184,7 +186,16 @@ public final class SQLiteJournal: JournalStore {
     @discardableResult
     public func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem] {
         let rows = units.reduce(0) { $0 + $1.entries.count + $1.effects.count * 2 + $1.deliveries.count + $1.firingChanges.count }
-        defer { rowsSinceCheckpoint.withLock { $0 += rows } }
+        defer {
+            let copy = rowsSinceCheckpoint.withLock { rowsSince in
+                rowsSince.total += rows
+                rowsSince.sinceCopy += rows
+                guard rowsSince.sinceCopy >= Self.rowsBetweenCheckpoints / 4 else { return false }
+                rowsSince.sinceCopy = 0
+                return true
+            }
+            if copy { copier.copy() }
+        }
         return try await pool.write { db in
             let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1"))
             var sequence: Int64 = last?["sequence"] ?? 0
@@ -314,8 +325,8 @@ public final class SQLiteJournal: JournalStore {
     /// the commit's callers have their answer, so the log still restarts from its beginning and stays small.
     public func afterCommits() async {
         let due = rowsSinceCheckpoint.withLock { rows in
-            guard rows >= Self.rowsBetweenCheckpoints else { return false }
-            rows = 0
+            guard rows.total >= Self.rowsBetweenCheckpoints else { return false }
+            rows.total = 0
             return true
         }
         guard due else { return }
