@@ -54,6 +54,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until_ready(process, port, path, name, seconds):
+    """Returns once GET `path` on 127.0.0.1:`port` answers 200; exits if `process` ends or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"{name} exited {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.01)
+    sys.exit(f"{name} was not ready within {seconds} s")
+
+
 class Server:
     """One `coalmine serve` on a config of its own in `work`."""
 
@@ -90,17 +107,8 @@ class Server:
         started = time.monotonic()
         self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=log, stderr=log)
         STARTED.append(self.process)
-        deadline = started + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"coalmine serve exited {self.process.returncode}; see {self.work}/serve.log")
-            try:
-                if self.request("GET", "/readyz")[0] == 200:
-                    return time.monotonic() - started
-            except OSError:
-                pass
-            time.sleep(0.01)
-        sys.exit("coalmine serve was not ready within 120 s")
+        wait_until_ready(self.process, self.port, "/readyz", f"coalmine serve (see {self.work}/serve.log)", 120)
+        return time.monotonic() - started
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
@@ -479,17 +487,7 @@ class Alertmanager:
             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=",
         ], stdout=log, stderr=log)
         STARTED.append(self.process)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/-/ready")
-                if connection.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        sys.exit("Alertmanager was not ready within 60 s")
+        wait_until_ready(self.process, self.port, "/-/ready", "Alertmanager", 60)
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)

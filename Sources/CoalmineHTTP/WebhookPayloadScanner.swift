@@ -27,16 +27,9 @@ struct WebhookPayloadScanner {
         var alerts: [AlertWebhookPayload.Alert]?
         let complete = object { scanner, key in
             switch key {
-            case "version":
-                guard version == nil else { return false }
-                version = scanner.optionalString()
-                return version != nil
-            case "alerts":
-                guard alerts == nil else { return false }
-                alerts = scanner.array { $0.alert() }
-                return alerts != nil
-            default:
-                return scanner.skipValue()
+            case "version": scanner.readOnce(&version) { $0.optionalString() }
+            case "alerts": scanner.readOnce(&alerts) { $0.array { $0.alert() } }
+            default: scanner.skipValue()
             }
         }
         guard complete, let alerts else { return nil }
@@ -52,38 +45,27 @@ struct WebhookPayloadScanner {
         var fingerprint: String??
         let complete = object { scanner, key in
             switch key {
-            case "status":
-                guard status == nil else { return false }
-                status = scanner.string()
-                return status != nil
-            case "labels":
-                guard labels == nil else { return false }
-                labels = scanner.stringMap()
-                return labels != nil
-            case "startsAt":
-                guard startsAt == nil else { return false }
-                startsAt = scanner.string()
-                return startsAt != nil
-            case "annotations":
-                guard annotations == nil else { return false }
-                annotations = scanner.null() ? .some(nil) : scanner.stringMap().map { $0 }
-                return annotations != nil
-            case "endsAt":
-                guard endsAt == nil else { return false }
-                endsAt = scanner.optionalString()
-                return endsAt != nil
-            case "fingerprint":
-                guard fingerprint == nil else { return false }
-                fingerprint = scanner.optionalString()
-                return fingerprint != nil
-            default:
-                return scanner.skipValue()
+            case "status": scanner.readOnce(&status) { $0.string() }
+            case "labels": scanner.readOnce(&labels) { $0.stringMap() }
+            case "startsAt": scanner.readOnce(&startsAt) { $0.string() }
+            case "annotations": scanner.readOnce(&annotations) { $0.null() ? .some(nil) : $0.stringMap().map { $0 } }
+            case "endsAt": scanner.readOnce(&endsAt) { $0.optionalString() }
+            case "fingerprint": scanner.readOnce(&fingerprint) { $0.optionalString() }
+            default: scanner.skipValue()
             }
         }
         guard complete, let status, let labels, let startsAt else { return nil }
         return AlertWebhookPayload.Alert(
             status: status, labels: labels, annotations: annotations ?? nil, startsAt: startsAt, endsAt: endsAt ?? nil,
             fingerprint: fingerprint ?? nil)
+    }
+
+    /// Reads a field's value into `slot`: false, declining the body, when the value is not what the field takes
+    /// or the field came before.
+    private mutating func readOnce<Value>(_ slot: inout Value?, _ read: (inout WebhookPayloadScanner) -> Value?) -> Bool {
+        guard slot == nil else { return false }
+        slot = read(&self)
+        return slot != nil
     }
 
     // MARK: JSON
