@@ -18,11 +18,11 @@ extension RolloutEngine {
         guard !isRecovering else { throw EngineError.journalUnavailable("a commit failed; reloading from the journal") }
         // Every change to a rollout's state journals an entry of it (a transition, or the alerts that changed
         // its firing set), so the rollouts with entries are the only ones the unit can have changed.
-        var touched: [String] = []
-        for entry in unit.entries where touched.last != entry.rollout && !touched.contains(entry.rollout) {
-            touched.append(entry.rollout)
+        var touched = Set<String>()
+        let states = unit.entries.compactMap { entry -> (name: String, state: RolloutState)? in
+            guard touched.insert(entry.rollout).inserted, let state = memory.states[entry.rollout] else { return nil }
+            return (entry.rollout, state.withoutFiringAlerts)
         }
-        let states = touched.compactMap { name in memory.states[name].map { (name: name, state: $0.withoutFiringAlerts) } }
         try await withCheckedThrowingContinuation { continuation in
             let isUrgent = unit.effects.contains { if case .router = $0.lane { true } else { false } }
             if commits.add(CommitQueue.Waiting(unit: unit, states: states, continuation: continuation, isUrgent: isUrgent)) {

@@ -27,16 +27,16 @@ import Testing
         "",
         "[]",
         #"{"version":"4"}"#,
-        #"{"alerts":[{"labels":{},"startsAt":"s"}]}"#,
-        #"{"alerts":[{"status":"firing","labels":{"n":1},"startsAt":"s"}]}"#,
-        #"{"alerts":[{"status":null,"labels":{},"startsAt":"s"}]}"#,
-        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"s"}]} trailing"#,
-        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"s"}],}"#,
-        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"s","x":01}]}"#,
+        #"{"alerts":[{"labels":{},"startsAt":"2027-01-15T08:00:00Z"}]}"#,
+        #"{"alerts":[{"status":"firing","labels":{"n":1},"startsAt":"2027-01-15T08:00:00Z"}]}"#,
+        #"{"alerts":[{"status":null,"labels":{},"startsAt":"2027-01-15T08:00:00Z"}]}"#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"2027-01-15T08:00:00Z"}]} trailing"#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"2027-01-15T08:00:00Z"}],}"#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"2027-01-15T08:00:00Z","x":01}]}"#,
         #"{"alerts":[{"status":"firing","labels":{},"startsAt":"bad \u12"}]}"#,
         #"{"alerts":[{"status":"firing","labels":{},"startsAt":"bad \ud83d"}]}"#,
         "{\"alerts\":[{\"status\":\"firing\",\"labels\":{},\"startsAt\":\"raw \u{01} control\"}]}",
-        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"s""#,
+        #"{"alerts":[{"status":"firing","labels":{},"startsAt":"2027-01-15T08:00:00Z""#,
     ]
 
     @Test(arguments: accepted) func aBodyTheScannerReadsIsTheOneJSONDecoderReads(_ body: String) throws {
@@ -44,13 +44,19 @@ import Testing
         #expect(scanned == (try JSONDecoder().decode(AlertWebhookPayload.self, from: Data(body.utf8))))
     }
 
-    /// Declined bodies go to `JSONDecoder`, which refuses most of them with its own words and accepts a few
-    /// leniently (a trailing comma, a leading zero) as it always did: either way the answer is `JSONDecoder`'s.
+    /// Declined bodies go to `JSONDecoder`, which refuses most of them with a 400 in its own words and accepts a
+    /// few leniently (a trailing comma, a leading zero) as it always did.
     @Test(arguments: declined) func aBodyTheScannerDeclinesIsLeftToJSONDecoder(_ body: String) {
         #expect(WebhookPayloadScanner.payload(from: Array(body.utf8)) == nil)
         let decoded = try? JSONDecoder().decode(AlertWebhookPayload.self, from: Data(body.utf8))
-        let answered = try? AlertWebhookPayload.decodeExplaining(Array(body.utf8), sender: "Alertmanager")
-        #expect(answered == decoded)
+        do {
+            let observations = try AlertWebhookPayload.decode(Array(body.utf8), expectedVersion: "4", sender: "Alertmanager")
+            #expect(decoded?.alerts.map(\.startsAt) == observations.map(\.startsAt), "accepted as JSONDecoder accepts it")
+        } catch {
+            #expect(decoded == nil, "refused only when JSONDecoder refuses it")
+            #expect(error.status == .badRequest)
+            #expect(error.message.hasPrefix("malformed Alertmanager payload: "), "\(error.message)")
+        }
     }
 
     @Test func invalidUTF8IsDeclined() {
