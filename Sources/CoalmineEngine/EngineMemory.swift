@@ -10,12 +10,3 @@ struct EngineMemory: Sendable {
     /// Action links already used, by nonce.
     var linkUses: [String: ActionLinkUse]
 }
-
-extension RolloutState {
-    /// The state with no firing alerts: what `durableStates` keeps.
-    var withoutFiringAlerts: RolloutState {
-        var state = self
-        state.firingAlerts = []
-        return state
-    }
-}

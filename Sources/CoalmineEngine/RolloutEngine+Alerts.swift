@@ -42,11 +42,7 @@ extension RolloutEngine {
             for (match, body) in zip(matches, classified.bodies) {
                 guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
                 unit.entries.append(NewJournalEntry(rollout: spec.name, run: state.run, kind: .alertReceived, body: body))
-                if delivered[spec.name] == nil {
-                    var before = state
-                    before.firingAlerts = []
-                    delivered[spec.name] = (before, "alert:\(kept.name)", [])
-                }
+                if delivered[spec.name] == nil { delivered[spec.name] = (state.withoutFiringAlerts, "alert:\(kept.name)", []) }
                 let firingBefore = state.firingAlerts[fingerprint: kept.fingerprint]
                 // Handing the machine the only copy lets it add an alert without copying the ones already firing.
                 memory.states[spec.name] = nil
@@ -69,11 +65,8 @@ extension RolloutEngine {
         // for every delivery.
         for (name, change) in delivered.sorted(by: { $0.key < $1.key }) {
             unit.firingChanges += change.firingChanges
-            var after = memory.states[name]!
-            let firingAlerts = after.firingAlerts
-            after.firingAlerts = []
-            guard after != change.before else { continue }
-            after.firingAlerts = firingAlerts
+            let after = memory.states[name]!
+            guard after.withoutFiringAlerts != change.before else { continue }
             journalTransition(from: change.before, to: after, actor: change.actor, of: name, firingChanges: [], into: &unit)
             if after.version != change.before.version { intake.transitions += 1 }
         }
