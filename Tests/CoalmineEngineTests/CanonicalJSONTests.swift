@@ -72,7 +72,7 @@ import Testing
 
     @Test func firingAlertsAndStatesAreWrittenAsJSONEncoderWritesThem() throws {
         var draw = Draw(seed: 1)
-        for _ in 0..<500 {
+        for _ in 0..<150 {
             let alert = draw.firingAlert()
             #expect(alert.canonicalJSON == (try encoderJSON(alert)))
             let state = draw.state()
@@ -82,7 +82,7 @@ import Testing
 
     @Test func alertReceivedAndTransitionBodiesAreWrittenAsJSONEncoderWritesThem() throws {
         var draw = Draw(seed: 2)
-        for _ in 0..<500 {
+        for _ in 0..<150 {
             let received = JournalBody.AlertReceived(
                 source: draw.text(), status: draw.next(2) == 0 ? .firing : .resolved, alertname: draw.text(),
                 role: AlertRole.allCases[draw.next(AlertRole.allCases.count)], fingerprint: draw.text(),
