@@ -28,8 +28,9 @@ import Testing
             try "\(chatURL)/slack-stalled".write(toFile: "\(workspace.directory)/slack-url", atomically: true, encoding: .utf8)
             try "\(chatURL)/hook-stalled".write(toFile: "\(workspace.directory)/hook-url", atomically: true, encoding: .utf8)
             try await double.run { apiURL in
-                let client = try KubernetesClient(
-                    endpoint: ClusterEndpoint(server: apiURL, credentials: CredentialSource(bearer: .token("test-token"))))
+                try await withKubernetesClient(
+                    ClusterEndpoint(server: apiURL, credentials: CredentialSource(bearer: .token("test-token")))
+                ) { client in
                 let runtime = try await CoalmineRuntime.make(
                     config: try Self.config(workspace), logger: Logger(label: "test"),
                     router: ClusterRouter(client: client, istioAPIVersion: "v1", logger: Logger(label: "test")))
@@ -77,7 +78,7 @@ import Testing
                         #expect(route?[0]?["weight"] == .int(100) && route?[1]?["weight"] == .int(0), "svc-\(index) rolled back")
                     }
                 }
-                try await client.shutdown()
+                }
             }
         }
     }

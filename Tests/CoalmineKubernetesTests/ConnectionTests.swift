@@ -29,15 +29,7 @@ import Testing
         let path = "\(workspace.directory)/kubeconfig"
         try kubeconfig.write(toFile: path, atomically: true, encoding: .utf8)
         let endpoint = try KubeconfigLoader.endpoint(paths: [path], context: context)
-        let client = try KubernetesClient(endpoint: endpoint, timeout: .seconds(5))
-        do {
-            let object = try await client.get(Self.vsPath)
-            try await client.shutdown()
-            return object
-        } catch {
-            try await client.shutdown()
-            throw error
-        }
+        return try await withKubernetesClient(endpoint, timeout: .seconds(5)) { try await $0.get(Self.vsPath) }
     }
 
     func double() throws -> KubernetesAPIDouble {
@@ -183,14 +175,14 @@ import Testing
                         provideClusterInfo: true
                 """
             ).write(toFile: "\(directory)/kubeconfig", atomically: true, encoding: .utf8)
-            let client = try KubernetesClient(endpoint: try KubeconfigLoader.endpoint(paths: ["\(directory)/kubeconfig"], context: nil))
-            _ = try await client.get(Self.vsPath)
-            _ = try await client.get(Self.vsPath)
-            #expect(try String(contentsOfFile: "\(directory)/count", encoding: .utf8) == "1\n", "cached until it expires")
-            double.acceptOnly(tokens: ["exec-token-2"])
-            _ = try await client.get(Self.vsPath)
-            #expect(try String(contentsOfFile: "\(directory)/count", encoding: .utf8) == "2\n", "run again after a 401")
-            try await client.shutdown()
+            try await withKubernetesClient(try KubeconfigLoader.endpoint(paths: ["\(directory)/kubeconfig"], context: nil)) { client in
+                _ = try await client.get(Self.vsPath)
+                _ = try await client.get(Self.vsPath)
+                #expect(try String(contentsOfFile: "\(directory)/count", encoding: .utf8) == "1\n", "cached until it expires")
+                double.acceptOnly(tokens: ["exec-token-2"])
+                _ = try await client.get(Self.vsPath)
+                #expect(try String(contentsOfFile: "\(directory)/count", encoding: .utf8) == "2\n", "run again after a 401")
+            }
         }
         let info = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: "\(directory)/info")))
         #expect(info["apiVersion"]?.string == "client.authentication.k8s.io/v1")
@@ -213,13 +205,13 @@ import Testing
             let endpoint = try KubeconfigLoader.inCluster(
                 environment: ["KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": port], directory: account)
             #expect(endpoint.namespace == "ml")
-            let client = try KubernetesClient(endpoint: endpoint)
-            _ = try await client.get(Self.vsPath)
-            // The kubelet rotates the projected token; the API server stops taking the old one.
-            try "projected-2".write(toFile: "\(account)/token", atomically: true, encoding: .utf8)
-            double.acceptOnly(tokens: ["projected-2"])
-            _ = try await client.get(Self.vsPath)
-            try await client.shutdown()
+            try await withKubernetesClient(endpoint) { client in
+                _ = try await client.get(Self.vsPath)
+                // The kubelet rotates the projected token; the API server stops taking the old one.
+                try "projected-2".write(toFile: "\(account)/token", atomically: true, encoding: .utf8)
+                double.acceptOnly(tokens: ["projected-2"])
+                _ = try await client.get(Self.vsPath)
+            }
         }
         #expect(double.requests.map(\.authorization).suffix(2) == ["Bearer projected-1", "Bearer projected-2"])
     }
@@ -228,18 +220,18 @@ import Testing
         let double = try double()
         double.stall(next: 1)
         try await double.run { base in
-            let client = try KubernetesClient(
-                endpoint: ClusterEndpoint(server: base, credentials: CredentialSource(bearer: .token("kubeconfig-token"))),
-                timeout: .milliseconds(500))
-            let started = ContinuousClock.now
-            await #expect {
-                _ = try await client.get(Self.vsPath)
-            } throws: { error in
-                "\(error)".contains("no complete answer within 500ms")
+            let endpoint = ClusterEndpoint(server: base, credentials: CredentialSource(bearer: .token("kubeconfig-token")))
+            try await withKubernetesClient(endpoint, timeout: .milliseconds(500)) { client in
+                let started = ContinuousClock.now
+                await #expect {
+                    _ = try await client.get(Self.vsPath)
+                } throws: { error in
+                    "\(error)".contains("no complete answer within 500ms")
+                }
+                #expect(started.duration(to: .now) < .seconds(3))
+                let next = try await client.get(Self.vsPath)
+                #expect(next["metadata"]?["name"]?.string == "tf-model-route", "the next call works")
             }
-            #expect(started.duration(to: .now) < .seconds(3))
-            #expect(try await client.get(Self.vsPath)["metadata"]?["name"]?.string == "tf-model-route", "the next call works")
-            try await client.shutdown()
         }
     }
 }
