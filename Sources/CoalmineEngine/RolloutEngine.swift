@@ -263,10 +263,6 @@ public actor RolloutEngine {
         NewJournalEntry(rollout: rollout, run: run, kind: kind, body: JournalJSON.encode(body))
     }
 
-    func entry(_ rollout: String, run: Int, _ kind: JournalKind, _ body: some CanonicalJSONEncodable) -> NewJournalEntry {
-        NewJournalEntry(rollout: rollout, run: run, kind: kind, body: JournalJSON.encode(body))
-    }
-
     /// Each rollout's phase and canary weight as of the last durable commit, in config order: what `/metrics`
     /// shows as `coalmine_rollout_state` and `coalmine_canary_weight`.
     public nonisolated func gaugeReadings() -> [RolloutGaugeReading] {
@@ -276,10 +272,6 @@ public actor RolloutEngine {
                 return RolloutGaugeReading(rollout: spec.name, phase: state.phase, canaryWeight: state.canaryWeight)
             }
         }
-    }
-
-    func countTransitions(_ count: Int) {
-        metrics.countTransitions(count)
     }
 }
 

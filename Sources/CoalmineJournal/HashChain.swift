@@ -4,6 +4,7 @@ import Crypto
 /// removing or reordering any entry breaks every link after it.
 enum HashChain {
     static let genesis = String(repeating: "0", count: 64)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func hash(
         previous: String, sequence: Int64, recordedAt: Int64, rollout: String, run: Int, kind: String, body: String
@@ -19,12 +20,11 @@ enum HashChain {
             material.append(UInt8(ascii: "\n"))
         }
         let digest = SHA256.hash(data: material)
-        let digits = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: 64) { text in
             var index = 0
             for byte in digest {
-                text[index] = digits[Int(byte >> 4)]
-                text[index + 1] = digits[Int(byte & 0x0F)]
+                text[index] = hexDigits[Int(byte >> 4)]
+                text[index + 1] = hexDigits[Int(byte & 0x0F)]
                 index += 2
             }
             return 64
