@@ -10,7 +10,7 @@ final class CommitQueue: Sendable {
         var unit: JournalUnit
         /// The states of the rollouts the unit moved, as the unit left them: durable once the unit is.
         var states: [(name: String, state: RolloutState)]
-        var continuation: CheckedContinuation<Void, any Error>
+        var ticket: CommitTicket
         /// Whether the unit changes weights (a rollback, most often): the writer puts off housekeeping for it.
         var isUrgent: Bool
     }

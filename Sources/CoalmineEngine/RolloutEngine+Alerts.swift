@@ -13,11 +13,20 @@ extension RolloutEngine {
         // An alert that can roll a rollout back or page a human goes ahead of a storm of gate alerts waiting for
         // the engine: its task runs at high priority, which the engine's queue of jobs honours.
         let urgent = classified.contains { $0.matches.contains { $0.role == .abort || $0.role == .breaker } }
-        guard urgent else { return try await take(classified, received: alerts.count) }
-        return try await Task(priority: .high) { try await self.take(classified, received: alerts.count) }.value
+        guard urgent else {
+            let (intake, durable) = try await take(classified, received: alerts.count)
+            try await durable?.wait()
+            return intake
+        }
+        return try await Task(priority: .high) {
+            let (intake, durable) = try await self.take(classified, received: alerts.count)
+            try await durable?.wait()
+            return intake
+        }.value
     }
 
-    private func take(_ alerts: [ClassifiedAlert], received: Int) async throws -> AlertIntake {
+    /// Applies a delivery and queues its unit; the caller waits for the unit off the engine.
+    private func take(_ alerts: [ClassifiedAlert], received: Int) throws -> (AlertIntake, CommitTicket?) {
         let now = clock()
         var unit = JournalUnit()
         var intake = AlertIntake(received: received, matched: 0, transitions: 0)
@@ -70,8 +79,7 @@ extension RolloutEngine {
             journalTransition(from: change.before, to: after, actor: change.actor, of: name, firingChanges: [], into: &unit)
             if after.version != change.before.version { intake.transitions += 1 }
         }
-        try await commit(unit)
-        return intake
+        return (intake, try enqueue(unit))
     }
 
     /// Clears a firing alert whose resolution never arrived, as a human's decision: journaled as a human action,

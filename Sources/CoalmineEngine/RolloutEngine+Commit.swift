@@ -13,7 +13,13 @@ extension RolloutEngine {
     /// every unit queued behind it was computed on top of it, so they all fail too, and the working state is
     /// loaded from the journal again, as at a start. Nothing is half-applied and each caller learns it must retry.
     func commit(_ unit: JournalUnit) async throws {
-        guard !unit.isEmpty else { return }
+        try await enqueue(unit)?.wait()
+    }
+
+    /// Queues `unit` for the writer and returns what to wait on for its durability (nil for an empty unit), so a
+    /// caller can wait off the engine; see `commit`.
+    func enqueue(_ unit: JournalUnit) throws -> CommitTicket? {
+        guard !unit.isEmpty else { return nil }
         // Computed on a working state that is about to be replaced by the journal's: never written.
         guard !isRecovering else { throw EngineError.journalUnavailable("a commit failed; reloading from the journal") }
         // Every change to a rollout's state journals an entry of it (a transition, or the alerts that changed
@@ -23,13 +29,13 @@ extension RolloutEngine {
             guard touched.insert(entry.rollout).inserted, let state = memory.states[entry.rollout] else { return nil }
             return (entry.rollout, state.withoutFiringAlerts)
         }
-        try await withCheckedThrowingContinuation { continuation in
-            let isUrgent = unit.effects.contains { if case .router = $0.lane { true } else { false } }
-            if commits.add(CommitQueue.Waiting(unit: unit, states: states, continuation: continuation, isUrgent: isUrgent)) {
-                // Every delivery and every rollback waits for the writer: it runs ahead of the work that feeds it.
-                Task(priority: .high) { await self.writeQueuedUnits() }
-            }
+        let ticket = CommitTicket()
+        let isUrgent = unit.effects.contains { if case .router = $0.lane { true } else { false } }
+        if commits.add(CommitQueue.Waiting(unit: unit, states: states, ticket: ticket, isUrgent: isUrgent)) {
+            // Every delivery and every rollback waits for the writer: it runs ahead of the work that feeds it.
+            Task(priority: .high) { await self.writeQueuedUnits() }
         }
+        return ticket
     }
 
     /// The writer: runs while units wait, off the engine, so the engine computes while the journal writes.
@@ -55,7 +61,7 @@ extension RolloutEngine {
             journalHealth.record(failure: nil)
             effectLanes.add(created)
             metrics.countTransitions(moved)
-            for waiting in batch { waiting.continuation.resume() }
+            for waiting in batch { waiting.ticket.settle(.success(())) }
             // A weight change waiting is written first; the log is copied back after the next batch instead.
             if !commits.urgentIsWaiting { await store.afterCommits() }
         }
@@ -79,11 +85,11 @@ extension RolloutEngine {
             } catch {
                 attempts += 1
                 logger.error("cannot read the journal to recover from a failed commit", metadata: ["error": "\(error)"])
-                if attempts == 1 { for waiting in failed { waiting.continuation.resume(throwing: failure) } }
+                if attempts == 1 { for waiting in failed { waiting.ticket.settle(.failure(failure)) } }
                 try? await Task.sleep(for: .seconds(1))
             }
         }
         isRecovering = false
-        if attempts == 0 { for waiting in failed { waiting.continuation.resume(throwing: failure) } }
+        if attempts == 0 { for waiting in failed { waiting.ticket.settle(.failure(failure)) } }
     }
 }
