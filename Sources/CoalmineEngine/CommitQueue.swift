@@ -5,15 +5,25 @@ import Synchronization
 /// Units computed by the engine and waiting to be written, shared by the engine, which adds each unit as soon as
 /// it is computed, and the one writer task that empties it a batch at a time. The writer never waits for the
 /// engine between batches, so the journal keeps writing while the engine computes the next deliveries.
+///
+/// A rollback must not wait behind a storm: a unit that changes weights is written ahead of the units queued
+/// before it, alone, as long as none of those touches one of its rollouts (each unit is computed on top of the
+/// ones before it, so only work on other rollouts may be overtaken). And a batch holds at most `rowsPerBatch`
+/// rows, so the batch being written when a rollback arrives is short.
 final class CommitQueue: Sendable {
     struct Waiting: Sendable {
         var unit: JournalUnit
         /// The states of the rollouts the unit moved, as the unit left them: durable once the unit is.
         var states: [(name: String, state: RolloutState)]
         var ticket: CommitTicket
-        /// Whether the unit changes weights (a rollback, most often): the writer puts off housekeeping for it.
+        /// Whether the unit changes weights (a rollback, most often): it goes first, and the writer puts off
+        /// housekeeping for it.
         var isUrgent: Bool
     }
+
+    /// A burst of 64 deliveries of 10 alerts is about 2,000 rows, which took 15 ms to write: a rollback arriving
+    /// just after it started waited that long. A third of it keeps the wait short at the cost of a few more fsyncs.
+    static let rowsPerBatch = 700
 
     private struct State {
         var waiting: [Waiting] = []
@@ -33,7 +43,8 @@ final class CommitQueue: Sendable {
         }
     }
 
-    /// For the writer: every unit waiting, or nil (and the writer stops) when none is.
+    /// For the writer: the next batch, or nil (and the writer stops) when nothing waits. The urgent units that may
+    /// go first if any waits, else the units in order up to `rowsPerBatch` rows (at least one unit).
     func nextBatch() -> [Waiting]? {
         state.withLock { state in
             guard !state.waiting.isEmpty else {
@@ -41,10 +52,38 @@ final class CommitQueue: Sendable {
                 state.batchBeingWritten = 0
                 return nil
             }
-            defer { state.waiting = [] }
-            state.batchBeingWritten = state.waiting.count
-            return state.waiting
+            var batch = Self.urgentAhead(of: &state.waiting)
+            if batch.isEmpty {
+                var rows = 0
+                let count = state.waiting.prefix { waiting in
+                    defer { rows += waiting.unit.rowCount }
+                    return rows == 0 || rows + waiting.unit.rowCount <= Self.rowsPerBatch
+                }.count
+                batch = Array(state.waiting.prefix(count))
+                state.waiting.removeFirst(count)
+            }
+            state.batchBeingWritten = batch.count
+            return batch
         }
+    }
+
+    /// Takes out the urgent units that touch no rollout of a unit queued before them.
+    private static func urgentAhead(of waiting: inout [Waiting]) -> [Waiting] {
+        guard waiting.contains(where: \.isUrgent) else { return [] }
+        var overtaken = Set<String>()
+        var ahead: [Waiting] = []
+        var rest: [Waiting] = []
+        for item in waiting {
+            let rollouts = item.unit.rollouts
+            if item.isUrgent, overtaken.isDisjoint(with: rollouts) {
+                ahead.append(item)
+            } else {
+                overtaken.formUnion(rollouts)
+                rest.append(item)
+            }
+        }
+        waiting = rest
+        return ahead
     }
 
     /// After a failed write: the units computed on top of it, which must fail too. The writer keeps running.

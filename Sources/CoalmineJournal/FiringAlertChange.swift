@@ -9,6 +9,12 @@ public enum FiringAlertChange: Equatable, Sendable {
     case fires(rollout: String, FiringAlert)
     case ends(rollout: String, fingerprint: String)
 
+    public var rollout: String {
+        switch self {
+        case .starts(let rollout, _), .fires(let rollout, _), .ends(let rollout, _): rollout
+        }
+    }
+
     /// What turns `old` into `new`, in one pass over each.
     public static func between(_ old: FiringAlerts, _ new: FiringAlerts, of rollout: String) -> [FiringAlertChange] {
         guard old != new else { return [] }

@@ -19,6 +19,22 @@ public struct JournalUnit: Sendable, Equatable {
         entries.isEmpty && effects.isEmpty && settlements.isEmpty && deliveries.isEmpty
             && forgottenDeliveries.isEmpty && firingChanges.isEmpty && linkUses.isEmpty
     }
+
+    /// About how many rows the unit writes: each effect and settlement also journals an entry.
+    public var rowCount: Int {
+        entries.count + (effects.count + settlements.count) * 2 + deliveries.count + forgottenDeliveries.count
+            + firingChanges.count + linkUses.count
+    }
+
+    /// The rollouts whose journal, outbox or firing alerts the unit changes.
+    public var rollouts: Set<String> {
+        var names = Set(entries.map(\.rollout))
+        names.formUnion(effects.map(\.rollout))
+        names.formUnion(settlements.map(\.effect.rollout))
+        names.formUnion(firingChanges.map(\.rollout))
+        names.formUnion(linkUses.map(\.rollout))
+        return names
+    }
 }
 
 /// An effect to put in the outbox. The store journals an `effect-requested` entry for it in the same transaction.

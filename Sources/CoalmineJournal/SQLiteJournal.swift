@@ -185,7 +185,7 @@ public final class SQLiteJournal: JournalStore {
 
     @discardableResult
     public func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem] {
-        let rows = units.reduce(0) { $0 + $1.entries.count + $1.effects.count * 2 + $1.deliveries.count + $1.firingChanges.count }
+        let rows = units.reduce(0) { $0 + $1.rowCount }
         defer {
             let copy = rowsSinceCheckpoint.withLock { rowsSince in
                 rowsSince.total += rows
