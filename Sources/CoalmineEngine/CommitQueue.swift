@@ -9,7 +9,7 @@ import Synchronization
 /// A rollback must not wait behind a storm: a unit that changes weights is written ahead of the units queued
 /// before it, alone, as long as none of those touches one of its rollouts (each unit is computed on top of the
 /// ones before it, so only work on other rollouts may be overtaken). And a batch holds at most `rowsPerBatch`
-/// rows, so the batch being written when a rollback arrives is short.
+/// rows, or an eighth of a larger backlog, so the batch being written when a rollback arrives is short.
 final class CommitQueue: Sendable {
     struct Waiting: Sendable {
         var unit: JournalUnit
@@ -54,10 +54,13 @@ final class CommitQueue: Sendable {
             }
             var batch = Self.urgentAhead(of: &state.waiting)
             if batch.isEmpty {
+                // A backlog (every rollout's step settling at once) is written in a few large batches: an fsync per
+                // 700 rows would put the next deadlines hundreds of milliseconds late.
+                let limit = max(Self.rowsPerBatch, state.waiting.reduce(0) { $0 + $1.unit.rowCount } / 8)
                 var rows = 0
                 let count = state.waiting.prefix { waiting in
                     defer { rows += waiting.unit.rowCount }
-                    return rows == 0 || rows + waiting.unit.rowCount <= Self.rowsPerBatch
+                    return rows == 0 || rows + waiting.unit.rowCount <= limit
                 }.count
                 batch = Array(state.waiting.prefix(count))
                 state.waiting.removeFirst(count)

@@ -72,4 +72,14 @@ import Testing
         #expect(sizes == [3, 3, 1, 1, 1])
         #expect(order == (1...7).map { "storm-\($0)" } + ["huge", "after"], "nothing is reordered without a rollback")
     }
+
+    @Test func aBacklogIsWrittenInEighthsNotInSmallBatches() {
+        let queue = CommitQueue()
+        for index in 1...1000 { _ = queue.add(waiting("rollout-\(index)", entries: 8)) }
+        var sizes: [Int] = []
+        while let batch = queue.nextBatch() { sizes.append(batch.count) }
+        #expect(sizes.reduce(0, +) == 1000)
+        #expect(sizes.first == 125, "an eighth of 8,000 rows")
+        #expect(sizes.count < 20, "\(sizes)")
+    }
 }
