@@ -64,8 +64,18 @@ public struct ActionLinkSettings: Equatable, Sendable {
     /// A header an auth proxy sets to the user's identity (e.g. `X-Forwarded-Email`); when set, a POST without it
     /// is refused and the journal records its value as the actor.
     public var identityHeader: String?
+    /// How a request proves it came through that proxy; required with `identityHeader`, which anyone could send.
+    public var trustedProxy: TrustedProxy?
 
     public init() {}
+}
+
+/// `server.actions.trustedProxy`: what makes the identity header believable.
+public enum TrustedProxy: Equatable, Sendable {
+    /// The proxy adds `header` with the secret in `secretFile`.
+    case secretHeader(header: String, secretFile: String)
+    /// The peer's address is in one of these blocks (the proxies' own addresses).
+    case cidrs([CIDRBlock])
 }
 
 public struct WebhookSettings: Equatable, Sendable {
@@ -146,6 +156,9 @@ public struct NotifierSettings: Equatable, Sendable {
     public var timeout: Duration
     /// How long a notice is retried before it is journaled as failed for good.
     public var giveUpAfter: Duration
+    /// For the log notifier: whether it prints the signed action links. Anyone who can read the process log could
+    /// act with them, so only where that is the user alone (the local default config).
+    public var showLinks = false
 
     public init(
         name: String, kind: Kind, url: URLSource? = nil, secretFile: String? = nil, timeout: Duration = .seconds(10),

@@ -105,10 +105,64 @@ public struct ConfigReader {
             }
             settings.actions.identityHeader = string(
                 actions.take("identityHeader"), at: actions.pathOf("identityHeader"), nullable: true)
+            let proxy = actions.take("trustedProxy")
+            settings.actions.trustedProxy = readTrustedProxy(proxy, at: actions.pathOf("trustedProxy"))
+            if settings.actions.identityHeader != nil, proxy == nil || proxy == .some(.null) {
+                report(
+                    actions.pathOf("trustedProxy"),
+                    "required with identityHeader, which any client can send: { secretHeader, secretFile } (the proxy"
+                        + " adds a shared secret) or { cidrs: [...] } (the proxies' addresses)")
+            }
             finish(actions)
         }
         finish(fields)
         return settings
+    }
+
+    private mutating func readTrustedProxy(_ value: ConfigValue?, at path: String) -> TrustedProxy? {
+        if value == .some(.null) { return nil }
+        guard var fields = mapping(value, at: path) else { return nil }
+        defer { finish(fields) }
+        switch (fields.has("secretHeader") || fields.has("secretFile"), fields.has("cidrs")) {
+        case (true, false):
+            let header = requiredString(fields.take("secretHeader"), at: fields.pathOf("secretHeader"))
+            let file = requiredString(fields.take("secretFile"), at: fields.pathOf("secretFile"))
+            if let header, !Self.isHeaderName(header) {
+                report(fields.pathOf("secretHeader"), "'\(header)' is not an HTTP header name")
+                return nil
+            }
+            guard let header, let file else { return nil }
+            return .secretHeader(header: header, secretFile: file)
+        case (false, true):
+            let cidrsPath = fields.pathOf("cidrs")
+            guard let items = list(fields.take("cidrs"), at: cidrsPath) else { return nil }
+            guard !items.isEmpty else {
+                report(cidrsPath, "must list at least one address block such as 10.0.0.0/8")
+                return nil
+            }
+            var blocks: [CIDRBlock] = []
+            for (index, item) in items.enumerated() {
+                guard let text = string(item, at: "\(cidrsPath)[\(index)]") else { continue }
+                if let block = CIDRBlock(text) {
+                    blocks.append(block)
+                } else {
+                    report("\(cidrsPath)[\(index)]", "'\(text)' is not an address block such as 10.0.0.0/8 or fd00::/8")
+                }
+            }
+            return blocks.count == items.count ? .cidrs(blocks) : nil
+        default:
+            report(path, "set exactly one of { secretHeader, secretFile } and { cidrs }")
+            for key in ["secretHeader", "secretFile", "cidrs"] { _ = fields.take(key) }
+            return nil
+        }
+    }
+
+    /// RFC 9110's token characters.
+    static func isHeaderName(_ text: String) -> Bool {
+        !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))
+        }
     }
 
     private mutating func readWebhookAuth(_ value: ConfigValue?, at path: String) -> WebhookAuth? {
@@ -203,6 +257,7 @@ public struct ConfigReader {
             let secretFile = string(fields.take("secretFile"), at: fields.pathOf("secretFile"), nullable: true)
             let timeout = duration(fields.take("timeout"), at: fields.pathOf("timeout")) ?? nil
             let giveUpAfter = duration(fields.take("giveUpAfter"), at: fields.pathOf("giveUpAfter")) ?? nil
+            let showLinks = bool(fields.take("showLinks"), at: fields.pathOf("showLinks"))
             finish(fields)
             guard let name, let type else { continue }
             guard let kind = NotifierSettings.Kind(rawValue: type) else {
@@ -227,7 +282,11 @@ public struct ConfigReader {
             if secretFile != nil, !kind.signs {
                 report(fields.pathOf("secretFile"), "\(type) messages are not signed; only feishu, lark, dingtalk and webhook take a secret")
             }
+            if showLinks != nil, kind != .log {
+                report(fields.pathOf("showLinks"), "only a log notifier takes showLinks; chat messages always carry their links")
+            }
             var settings = NotifierSettings(name: name, kind: kind, url: url, secretFile: secretFile)
+            settings.showLinks = showLinks ?? false
             if let timeout { settings.timeout = timeout }
             if let giveUpAfter { settings.giveUpAfter = giveUpAfter }
             notifiers.append(settings)
@@ -289,6 +348,16 @@ public struct ConfigReader {
             return nil
         }
         return string(value, at: path)
+    }
+
+    mutating func bool(_ value: ConfigValue?, at path: String) -> Bool? {
+        switch value {
+        case nil: return nil
+        case .bool(let flag)?: return flag
+        case let other?:
+            report(path, "expected true or false, found \(other.kindName)")
+            return nil
+        }
     }
 
     mutating func int(_ value: ConfigValue?, at path: String) -> Int? {

@@ -11,10 +11,11 @@ import Hummingbird
 struct ActionLinkRoutes {
     let engine: RolloutEngine
     let signer: ActionSigner
-    let identityHeader: String?
+    /// Who acts, when an auth proxy says so; nil: the link's own authority, journaled as `link:<notifier>`.
+    let identity: TrustedIdentity?
     let clock: @Sendable () -> Timestamp
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CoalmineRequestContext>) {
         router.get("/actions/:token") { _, context in
             let token = try context.parameters.require("token")
             let claims: ActionClaims
@@ -49,15 +50,23 @@ struct ActionLinkRoutes {
             case .failure(let page): return page.response
             }
             var actor = "link:\(claims.notifier)"
-            if let identityHeader {
-                guard let name = HTTPField.Name(identityHeader), let identity = request.headers[name], !identity.isEmpty
-                else {
-                    return HTMLPage.response(
-                        .unauthorized, title: "Sign in first",
-                        body: "<h1 class=\"refused\">Sign in first</h1><p>This action needs your identity from the sign-in proxy"
-                            + " (header \(HTMLPage.escape(identityHeader))), and none came with the request.</p>")
-                }
-                actor = identity
+            switch identity?.identify(request.headers, peer: context.remoteAddress) {
+            case nil: break
+            case .identified(let person): actor = person
+            case .noIdentity:
+                return HTMLPage.response(
+                    .unauthorized, title: "Sign in first",
+                    body: "<h1 class=\"refused\">Sign in first</h1><p>This action needs your identity from the sign-in proxy"
+                        + " (header \(HTMLPage.escape(identity!.header))), and none came with the request. Nothing was changed.</p>")
+            case .notThroughProxy:
+                context.logger.warning(
+                    "link POST refused: not through the trusted sign-in proxy",
+                    metadata: ["peer": "\(context.remoteAddress?.description ?? "unknown")", "rollout": "\(claims.rollout)"])
+                return HTMLPage.response(
+                    .unauthorized, title: "Sign in first",
+                    body: "<h1 class=\"refused\">Sign in first</h1><p>This request did not come through the sign-in proxy"
+                        + " (server.actions.trustedProxy), so who sent it is not known. Open the link through the proxy."
+                        + " Nothing was changed.</p>")
             }
             do {
                 let view = try await engine.perform(claims, actor: actor)

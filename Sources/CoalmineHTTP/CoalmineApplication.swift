@@ -8,7 +8,7 @@ import Prometheus
 /// store pruner).
 /// `coalmine serve` runs it; tests call it too, so they exercise exactly what ships.
 public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some ApplicationProtocol {
-    let router = Router()
+    let router = Router(context: CoalmineRequestContext.self)
     let metricsFactory = PrometheusMetricsFactory(registry: runtime.registry)
     WebhookRoutes(
         engine: runtime.engine, credentials: runtime.credentials,
@@ -16,10 +16,13 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     ).register(on: router)
     OperatorAPIRoutes(engine: runtime.engine, credentials: runtime.credentials).register(on: router)
     HealthRoutes(engine: runtime.engine, store: runtime.store, registry: runtime.registry).register(on: router)
-    ActionLinkRoutes(
-        engine: runtime.engine, signer: runtime.links.signer, identityHeader: runtime.config.server.actions.identityHeader,
-        clock: runtime.clock
-    ).register(on: router)
+    let actions = runtime.config.server.actions
+    var identity: TrustedIdentity?
+    if let header = actions.identityHeader, let proxy = actions.trustedProxy {
+        identity = TrustedIdentity(header: header, proxy: proxy, proxySecret: runtime.credentials.trustedProxySecret)
+    }
+    ActionLinkRoutes(engine: runtime.engine, signer: runtime.links.signer, identity: identity, clock: runtime.clock)
+        .register(on: router)
     StatusPageRoutes(engine: runtime.engine).register(on: router)
 
     let effects = EffectRunner(

@@ -44,7 +44,12 @@ public struct CoalmineRuntime: Sendable {
         let credentials = Credentials(
             webhook: webhook, apiToken: try secret(config.server.apiTokenFile),
             grafanaSignatureSecret: try config.server.webhook.grafanaSignatureSecretFile.map(SecretFile.read(at:)),
-            grafanaTimestampHeader: config.server.webhook.grafanaTimestampHeader)
+            grafanaTimestampHeader: config.server.webhook.grafanaTimestampHeader,
+            trustedProxySecret: try config.server.actions.trustedProxy.flatMap { proxy in
+                // The proxy must be set up with the same secret: one made up here would lock everyone out.
+                guard case .secretHeader(_, let file) = proxy else { return nil }
+                return try SecretFile.read(at: file)
+            })
         let signer = ActionSigner(
             currentKey: try secret(config.server.actions.signingKeyFile),
             previousKeys: try config.server.actions.previousKeyFiles.map(SecretFile.read(at:)))

@@ -14,9 +14,15 @@ public struct Credentials: Sendable {
     public var apiToken: String
     public var grafanaSignatureSecret: String?
     public var grafanaTimestampHeader: String?
+    /// The secret the sign-in proxy adds (`server.actions.trustedProxy.secretFile`).
+    public var trustedProxySecret: String?
 
-    public init(webhook: Webhook, apiToken: String, grafanaSignatureSecret: String? = nil, grafanaTimestampHeader: String? = nil) {
+    public init(
+        webhook: Webhook, apiToken: String, grafanaSignatureSecret: String? = nil, grafanaTimestampHeader: String? = nil,
+        trustedProxySecret: String? = nil
+    ) {
         self.webhook = webhook
+        self.trustedProxySecret = trustedProxySecret
         self.apiToken = apiToken
         self.grafanaSignatureSecret = grafanaSignatureSecret
         self.grafanaTimestampHeader = grafanaTimestampHeader

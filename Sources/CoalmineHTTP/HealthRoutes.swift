@@ -10,7 +10,7 @@ struct HealthRoutes {
     let store: any JournalStore
     let registry: PrometheusCollectorRegistry
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CoalmineRequestContext>) {
         router.get("/healthz") { _, _ in APIResponse.text("ok\n") }
         router.get("/readyz") { _, _ in
             // A journal that answers reads but refuses writes must not look ready: webhooks would get 503s.

@@ -28,7 +28,7 @@ struct OperatorAPIRoutes {
         var allowedActions: [HumanAction]
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CoalmineRequestContext>) {
         let api = router.group("api/v1/rollouts")
         api.get { request, _ in
             await guarded(request) { APIResponse.json(RolloutList(rollouts: try await engine.views())) }

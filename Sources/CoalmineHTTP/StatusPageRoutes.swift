@@ -6,7 +6,7 @@ import Hummingbird
 struct StatusPageRoutes {
     let engine: RolloutEngine
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CoalmineRequestContext>) {
         router.get("/rollouts/:name") { _, context in
             let name = try context.parameters.require("name")
             do {

@@ -14,7 +14,7 @@ struct WebhookRoutes {
     let maxBodyBytes: Int
     let metricsFactory: any MetricsFactory
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CoalmineRequestContext>) {
         router.post("/hooks/alertmanager") { request, context in
             await answer(request, context: context, endpoint: "alertmanager", version: "4", sender: "Alertmanager")
         }
@@ -24,7 +24,7 @@ struct WebhookRoutes {
     }
 
     private func answer(
-        _ request: Request, context: BasicRequestContext, endpoint: String, version: String, sender: String
+        _ request: Request, context: CoalmineRequestContext, endpoint: String, version: String, sender: String
     ) async -> Response {
         let response: Response
         do {
@@ -40,7 +40,7 @@ struct WebhookRoutes {
     }
 
     private func handle(
-        _ request: Request, context: BasicRequestContext, endpoint: String, version: String, sender: String
+        _ request: Request, context: CoalmineRequestContext, endpoint: String, version: String, sender: String
     ) async throws(RequestRejection) -> Response {
         guard credentials.acceptsWebhook(request.headers) else {
             throw RequestRejection(

@@ -169,7 +169,12 @@ import Testing
         let config = try ConfigLoader.parse(
             """
             server:
-              actions: { signingKeyFile: k, previousKeyFiles: [old], linkTTL: 2h, identityHeader: X-Forwarded-Email }
+              actions:
+                signingKeyFile: k
+                previousKeyFiles: [old]
+                linkTTL: 2h
+                identityHeader: X-Forwarded-Email
+                trustedProxy: { cidrs: [10.0.0.0/8, "fd00::/8"] }
             notifiers:
               - { name: team-slack, type: slack, urlFile: secrets/slack-url }
               - { name: oncall-feishu, type: feishu, urlEnv: FEISHU_URL, secretFile: secrets/feishu }
@@ -186,6 +191,61 @@ import Testing
         #expect(config.server.actions.previousKeyFiles == ["old"])
         #expect(config.server.actions.linkTTL == .seconds(7200))
         #expect(config.server.actions.identityHeader == "X-Forwarded-Email")
+        #expect(config.server.actions.trustedProxy == .cidrs([CIDRBlock("10.0.0.0/8")!, CIDRBlock("fd00::/8")!]))
+    }
+
+    @Test func anIdentityHeaderIsBelievedOnlyWithATrustedProxy() throws {
+        func problems(_ actions: String) -> [String] {
+            do {
+                _ = try ConfigLoader.parse("server:\n  actions: \(actions)\n\(Self.minimalRollout)")
+                return []
+            } catch {
+                return error.problems.map(\.description)
+            }
+        }
+        #expect(
+            problems("{ identityHeader: X-Forwarded-Email }") == [
+                "server.actions.trustedProxy: required with identityHeader, which any client can send: { secretHeader,"
+                    + " secretFile } (the proxy adds a shared secret) or { cidrs: [...] } (the proxies' addresses)"
+            ])
+        #expect(
+            problems("{ identityHeader: X-Forwarded-Email, trustedProxy: { secretHeader: X-Proxy-Secret, secretFile: s, cidrs: [10.0.0.0/8] } }")
+                == ["server.actions.trustedProxy: set exactly one of { secretHeader, secretFile } and { cidrs }"])
+        #expect(
+            problems("{ identityHeader: X-Forwarded-Email, trustedProxy: { cidrs: [10.0.0.0/8, 10.0.0.0/33] } }")
+                == ["server.actions.trustedProxy.cidrs[1]: '10.0.0.0/33' is not an address block such as 10.0.0.0/8 or fd00::/8"])
+        #expect(
+            problems("{ identityHeader: X-Forwarded-Email, trustedProxy: { secretHeader: \"X Proxy\", secretFile: s } }")
+                == ["server.actions.trustedProxy.secretHeader: 'X Proxy' is not an HTTP header name"])
+        #expect(problems("{ identityHeader: X-Forwarded-Email, trustedProxy: { secretHeader: X-Proxy-Secret } }").count == 1)
+        let config = try ConfigLoader.parse(
+            "server:\n  actions: { identityHeader: X-Forwarded-Email, trustedProxy: { secretHeader: X-Proxy-Secret, secretFile: s } }\n"
+                + Self.minimalRollout)
+        #expect(config.server.actions.trustedProxy == .secretHeader(header: "X-Proxy-Secret", secretFile: "s"))
+    }
+
+    @Test func onlyALogNotifierTakesShowLinksAndItIsOffUnlessSet() throws {
+        let config = try ConfigLoader.parse(
+            """
+            notifiers:
+              - { name: console, type: log }
+              - { name: local, type: log, showLinks: true }
+            \(Self.minimalRollout)
+            """)
+        #expect(config.notifiers.map(\.showLinks) == [false, true])
+        #expect(try ConfigLoader.load(path: "\(Self.repositoryRoot)/config/coalmine.yaml").notifiers.map(\.showLinks) == [true])
+        #expect(throws: ConfigProblems([
+            ConfigProblem(path: "notifiers[0].showLinks", message: "only a log notifier takes showLinks; chat messages always carry their links"),
+            ConfigProblem(path: "notifiers[1].showLinks", message: "expected true or false, found a string"),
+        ])) {
+            try ConfigLoader.parse(
+                """
+                notifiers:
+                  - { name: team, type: slack, urlFile: f, showLinks: true }
+                  - { name: console, type: log, showLinks: "yes" }
+                \(Self.minimalRollout)
+                """)
+        }
     }
 
     @Test func notifierMistakesAreNamed() {

@@ -163,20 +163,54 @@ import Testing
         }
     }
 
-    @Test func withAnIdentityHeaderThePOSTNeedsItAndTheJournalNamesThePerson() async throws {
-        let fixture = try await AppFixture(actions: {
-            "{ signingKeyFile: \"\($0)/action-key\", identityHeader: X-Forwarded-Email }"
-        })
+    @Test func anIdentityCountsOnlyWithTheProxysSecretAndTheJournalNamesThePerson() async throws {
+        let fixture = try await AppFixture(
+            actions: {
+                "{ signingKeyFile: \"\($0)/action-key\", identityHeader: X-Forwarded-Email,"
+                    + " trustedProxy: { secretHeader: X-Coalmine-Proxy, secretFile: \"\($0)/proxy-secret\" } }"
+            },
+            beforeStart: { try "proxy-says-so\n".write(toFile: "\($0)/proxy-secret", atomically: true, encoding: .utf8) })
         try await fixture.test { client in
             let page = try await trippedBreaker(client, fixture)
             let rollback = path(page.links[0].url)
-            let anonymous = try await client.execute(uri: rollback, method: .post)
+            let decisionsBefore = try await humanActions(client, fixture).count
+            let email = HTTPField.Name("X-Forwarded-Email")!
+            let proxy = HTTPField.Name("X-Coalmine-Proxy")!
+
+            // Straight to Coalmine, naming someone else: refused, and nothing is journaled.
+            let spoofed = try await client.execute(uri: rollback, method: .post, headers: [email: "ceo@example.com"])
+            #expect(spoofed.status == .unauthorized)
+            #expect(spoofed.text.contains("did not come through the sign-in proxy"))
+            let wrongSecret = try await client.execute(
+                uri: rollback, method: .post, headers: [email: "ceo@example.com", proxy: "guessed"])
+            #expect(wrongSecret.status == .unauthorized)
+            // Through the proxy, not signed in.
+            let anonymous = try await client.execute(uri: rollback, method: .post, headers: [proxy: "proxy-says-so"])
             #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.text.contains("Sign in first"))
             #expect(try await state(client, fixture) == "awaiting-human")
+            #expect(try await humanActions(client, fixture).count == decisionsBefore)
+
             let signedIn = try await client.execute(
-                uri: rollback, method: .post, headers: [HTTPField.Name("X-Forwarded-Email")!: "alice@example.com"])
+                uri: rollback, method: .post, headers: [email: "alice@example.com", proxy: "proxy-says-so"])
             #expect(signedIn.status == .ok)
             #expect(try await humanActions(client, fixture).last?["actor"] as? String == "alice@example.com")
+        }
+    }
+
+    @Test func withProxyAddressesARequestFromElsewhereIsNotBelieved() async throws {
+        // The router tests have no peer address, as a request from an unknown place: never one of the proxies.
+        let fixture = try await AppFixture(actions: {
+            "{ signingKeyFile: \"\($0)/action-key\", identityHeader: X-Forwarded-Email, trustedProxy: { cidrs: [127.0.0.0/8] } }"
+        })
+        try await fixture.test { client in
+            let page = try await trippedBreaker(client, fixture)
+            let decisionsBefore = try await humanActions(client, fixture).count
+            let response = try await client.execute(
+                uri: path(page.links[0].url), method: .post, headers: [HTTPField.Name("X-Forwarded-Email")!: "ceo@example.com"])
+            #expect(response.status == .unauthorized)
+            #expect(try await state(client, fixture) == "awaiting-human")
+            #expect(try await humanActions(client, fixture).count == decisionsBefore)
         }
     }
 
