@@ -6,15 +6,18 @@ import Logging
 public struct LogNotifier: Notifier {
     public let name: String
     private let logger: Logger
+    /// Signed links act for whoever holds them, and process logs are read by many: printed only when asked for.
+    private let showLinks: Bool
 
-    public init(name: String, logger: Logger) {
+    public init(name: String, logger: Logger, showLinks: Bool = false) {
         self.name = name
         self.logger = logger
+        self.showLinks = showLinks
     }
 
     public func deliver(_ message: NoticeMessage) async throws {
         logger.notice(
-            "\(NoticeText.render(message))",
+            "\(NoticeText.render(message, showingLinks: showLinks))",
             metadata: [
                 "rollout": "\(message.rollout.name)", "run": "\(message.notice.run)",
                 "notice": "\(message.notice.kind.rawValue)",

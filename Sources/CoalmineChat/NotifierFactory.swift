@@ -15,7 +15,7 @@ public enum NotifierFactory {
     ) throws -> any Notifier {
         let secret = try settings.secretFile.map(SecretFile.read(at:))
         guard let format = format(of: settings.kind, secret: secret) else {
-            return LogNotifier(name: settings.name, logger: logger)
+            return LogNotifier(name: settings.name, logger: logger, showLinks: settings.showLinks)
         }
         let url: String
         switch settings.url {

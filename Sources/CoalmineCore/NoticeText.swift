@@ -21,11 +21,15 @@ public enum NoticeText {
         }
     }
 
-    /// Several lines: title, facts, links.
-    public static func render(_ message: NoticeMessage) -> String {
+    /// Several lines: title, facts, links. Without `showingLinks`, only how many links the message carries.
+    public static func render(_ message: NoticeMessage, showingLinks: Bool = true) -> String {
         var lines = [message.title]
         for fact in message.facts { lines.append("  \(fact.label): \(fact.value)") }
-        for link in message.links { lines.append("  \(link.title): \(link.url)") }
+        if showingLinks {
+            for link in message.links { lines.append("  \(link.title): \(link.url)") }
+        } else if !message.links.isEmpty {
+            lines.append("  links: \(message.links.count) sent to chat notifiers")
+        }
         lines.append("  Status: \(message.statusURL)")
         return lines.joined(separator: "\n")
     }
