@@ -27,7 +27,7 @@ public struct ActionLinks: Sendable {
         return Self.offered.filter(notice.allowedActions.contains).map { action in
             let claims = ActionClaims(
                 rollout: rollout, run: notice.run, action: action, stateVersion: notice.stateVersion,
-                expiresAt: expiresAt, nonce: Self.nonce(), notifier: notifier)
+                expiresAt: expiresAt, issuedAt: now, nonce: Self.nonce(), notifier: notifier)
             return ActionLink(action: action, url: "\(publicURL)/actions/\(signer.sign(claims))", expiresAt: expiresAt)
         }
     }

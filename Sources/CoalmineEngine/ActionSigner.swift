@@ -14,8 +14,11 @@ public struct ActionSigner: Sendable {
 
     private let current: SigningKey
     private let all: [String: SigningKey]
+    /// The longest a link lives (`server.actions.linkTTL`): a signed expiry beyond it is not honoured.
+    private let linkTTL: Duration
 
-    public init(currentKey: String, previousKeys: [String] = []) {
+    public init(currentKey: String, previousKeys: [String] = [], linkTTL: Duration = .seconds(12 * 3600)) {
+        self.linkTTL = linkTTL
         func make(_ secret: String) -> SigningKey {
             let bytes = Data(secret.utf8)
             // The id names the key without revealing it.
@@ -38,7 +41,7 @@ public struct ActionSigner: Sendable {
         return "\(current.id).\(payload).\(signature)"
     }
 
-    /// The claims of a genuine, unexpired link.
+    /// The claims of a genuine, unexpired link, its expiry capped at its issue time plus `linkTTL`.
     public func verify(_ token: String, at now: Timestamp) throws(ActionLinkError) -> ActionClaims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let signature = Base64URL.decode(parts[2]) else { throw .malformed }
@@ -46,8 +49,14 @@ public struct ActionSigner: Sendable {
         guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: macInput(key, payload: parts[1]), using: key.key)
         else { throw .badSignature }
         guard let payload = Base64URL.decode(parts[1]),
-            let claims = try? JSONDecoder().decode(ActionClaims.self, from: payload)
+            var claims = try? JSONDecoder().decode(ActionClaims.self, from: payload)
         else { throw .malformed }
+        if let issuedAt = claims.issuedAt {
+            claims.expiresAt = min(claims.expiresAt, issuedAt + linkTTL)
+        } else if claims.expiresAt > now + linkTTL {
+            // Made before links carried their issue time: none was ever issued in the future.
+            throw .expiryBeyondTTL
+        }
         guard now < claims.expiresAt else { throw .expired(claims) }
         return claims
     }
@@ -66,6 +75,8 @@ public enum ActionLinkError: Error, Equatable, Sendable {
     case malformed
     case unknownKey
     case badSignature
+    /// Signed with an expiry further away than `linkTTL`: not a link Coalmine made.
+    case expiryBeyondTTL
     case expired(ActionClaims)
 }
 

@@ -52,7 +52,8 @@ public struct CoalmineRuntime: Sendable {
             })
         let signer = ActionSigner(
             currentKey: try secret(config.server.actions.signingKeyFile),
-            previousKeys: try config.server.actions.previousKeyFiles.map(SecretFile.read(at:)))
+            previousKeys: try config.server.actions.previousKeyFiles.map(SecretFile.read(at:)),
+            linkTTL: config.server.actions.linkTTL)
         let links = ActionLinks(publicURL: config.server.publicURL, signer: signer, ttl: config.server.actions.linkTTL)
 
         let journal = try store ?? SQLiteJournal(path: config.store.sqlitePath)

@@ -127,6 +127,33 @@ import Testing
         }
     }
 
+    @Test func aSignedExpiryBeyondTheLinkTTLIsNotHonoured() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            let page = try await trippedBreaker(client, fixture)
+            let signer = fixture.runtime.links.signer
+            var claims = try signer.verify(String(page.links[0].url.split(separator: "/").last!), at: fixture.clock.now())
+            let issuedAt = try #require(claims.issuedAt)
+            claims.expiresAt = Timestamp(rfc3339: "9999-12-31T00:00:00Z")!
+
+            // With its issue time: it lasts linkTTL (12 h) from it, not until year 9999.
+            claims.nonce = "far-future-with-issue-time"
+            let capped = path("http://127.0.0.1:9095/actions/\(signer.sign(claims))")
+            #expect(try signer.verify(String(capped.split(separator: "/").last!), at: fixture.clock.now()).expiresAt
+                == issuedAt + .seconds(12 * 3600))
+            // Without one (a link from before issue times): refused outright, as no link is issued in the future.
+            claims.issuedAt = nil
+            claims.nonce = "far-future-without-issue-time"
+            let unbounded = try await client.execute(uri: "/actions/\(signer.sign(claims))", method: .post)
+            #expect(unbounded.status == .forbidden)
+
+            fixture.clock.advance(by: .seconds(12 * 3600))
+            let late = try await client.execute(uri: capped, method: .post)
+            #expect(late.status == .gone)
+            #expect(try await state(client, fixture) == "awaiting-human")
+        }
+    }
+
     @Test func aLinkFromAnEarlierRunIsStaleInTheNextRun() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
