@@ -3,6 +3,7 @@ import CoalmineEngine
 import CoalmineJournal
 import Foundation
 import Hummingbird
+import NIOCore
 import HummingbirdCore
 
 /// `/api/v1/rollouts...`: what operators, the CLI and scripts use. Bearer API token on every call.
@@ -103,8 +104,17 @@ struct OperatorAPIRoutes {
         }
     }
 
+    /// An action's body is a few short strings; anything near this is not one.
+    static let maxBodyBytes = 64 * 1024
+
     private func actionRequest(_ request: Request) async throws -> ActionRequest {
-        let body = try await request.body.collect(upTo: 64 * 1024)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw RequestRejection(
+                status: .contentTooLarge, message: "the body exceeds \(Self.maxBodyBytes) bytes; an action takes a small JSON object")
+        }
         guard body.readableBytes > 0 else { return ActionRequest() }
         try WebhookRoutes.requireJSON(request)
         do {

@@ -90,6 +90,22 @@ import Testing
         }
     }
 
+    @Test func anActionBodyOver64KiBIs413AndChangesNothing() async throws {
+        let fixture = try await AppFixture()
+        var json = fixture.apiAuth
+        json[.contentType] = "application/json"
+        try await fixture.test { [json] client in
+            let reason = String(repeating: "x", count: 65 * 1024)
+            let response = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/start", method: .post, headers: json,
+                body: ByteBuffer(string: #"{"actor": "alice", "reason": "\#(reason)"}"#))
+            #expect(response.status == .contentTooLarge)
+            #expect((response.json["error"] as? String)?.contains("exceeds 65536 bytes") == true)
+            let view = try await client.execute(uri: "/api/v1/rollouts/tf-model-service", method: .get, headers: fixture.apiAuth)
+            #expect(view.json["state"] as? String == "idle")
+        }
+    }
+
     @Test func historyListsTheJournalOldestFirstWithActorsAndHashes() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
