@@ -131,7 +131,7 @@ struct ActionLinkRoutes {
                     """)
         case LinkRefusal.notAllowed(let refusal, let view):
             return notAllowed(refusal.action, view)
-        case LinkRefusal.unknownRollout(let name):
+        case LinkRefusal.unknownRollout(let name), EngineError.unknownRollout(let name, _):
             return HTMLPage.response(
                 .notFound, title: "Unknown rollout",
                 body: "<h1 class=\"refused\">No rollout \(HTMLPage.escape(name)) is configured</h1><p>Nothing was changed.</p>")

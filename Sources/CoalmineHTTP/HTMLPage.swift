@@ -29,7 +29,8 @@ enum HTMLPage {
             status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+                // No framing: a page with a button must not be overlaid by another site (clickjacking).
+                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
             ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }

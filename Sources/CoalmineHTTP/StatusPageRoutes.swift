@@ -18,9 +18,15 @@ struct StatusPageRoutes {
                         \(HTMLPage.facts(view))
                         <p class="note">Allowed now: \(HTMLPage.escape(view.allowedActions.map(\.rawValue).joined(separator: ", ")))</p>
                         """)
-            } catch {
+            } catch EngineError.unknownRollout {
+                // The page is public: it names no other rollout (the engine's error lists every configured one).
                 return HTMLPage.response(
-                    .notFound, title: "Unknown rollout", body: "<h1>\(HTMLPage.escape("\(error)"))</h1>")
+                    .notFound, title: "Unknown rollout",
+                    body: "<h1 class=\"refused\">No rollout \(HTMLPage.escape(name)) is configured</h1>")
+            } catch {
+                context.logger.error("status page not served", metadata: ["rollout": "\(name)", "error": "\(error)"])
+                return HTMLPage.response(
+                    .serviceUnavailable, title: "Try again", body: "<h1 class=\"refused\">Not available now: try again</h1>")
             }
         }
     }

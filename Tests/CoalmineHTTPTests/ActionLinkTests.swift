@@ -241,6 +241,23 @@ import Testing
         }
     }
 
+    @Test func pagesRefuseFramingAndAnUnknownNameListsNoRollout() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            let known = try await client.execute(uri: "/rollouts/tf-model-service", method: .get)
+            let policy = try #require(known.headers[.contentSecurityPolicy])
+            #expect(policy.contains("frame-ancestors 'none'"))
+            #expect(policy.contains("default-src 'none'"))
+            #expect(policy.contains("form-action 'self'"))
+
+            let unknown = try await client.execute(uri: "/rollouts/guess", method: .get)
+            #expect(unknown.status == .notFound)
+            #expect(unknown.text.contains("No rollout guess is configured"))
+            #expect(!unknown.text.contains("tf-model-service"))
+            #expect(unknown.headers[.contentSecurityPolicy] == policy)
+        }
+    }
+
     @Test func theStatusPageShowsTheRolloutAndEscapesAlertText() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
