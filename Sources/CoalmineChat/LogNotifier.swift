@@ -17,7 +17,9 @@ public struct LogNotifier: Notifier {
 
     public func deliver(_ message: NoticeMessage) async throws {
         logger.notice(
-            "\(NoticeText.render(message, showingLinks: showLinks))",
+            // Alert text is the sender's: each line is made printable, so a line break in a summary cannot forge
+            // a log line of its own.
+            "\(NoticeText.lines(message, showingLinks: showLinks).map(NoticeText.printable).joined(separator: "\n"))",
             metadata: [
                 "rollout": "\(message.rollout.name)", "run": "\(message.notice.run)",
                 "notice": "\(message.notice.kind.rawValue)",

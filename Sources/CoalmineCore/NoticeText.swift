@@ -23,6 +23,11 @@ public enum NoticeText {
 
     /// Several lines: title, facts, links. Without `showingLinks`, only how many links the message carries.
     public static func render(_ message: NoticeMessage, showingLinks: Bool = true) -> String {
+        lines(message, showingLinks: showingLinks).joined(separator: "\n")
+    }
+
+    /// The lines `render` joins, each free of line breaks only if its text is: see `printable`.
+    public static func lines(_ message: NoticeMessage, showingLinks: Bool = true) -> [String] {
         var lines = [message.title]
         for fact in message.facts { lines.append("  \(fact.label): \(fact.value)") }
         if showingLinks {
@@ -31,6 +36,26 @@ public enum NoticeText {
             lines.append("  links: \(message.links.count) sent to chat notifiers")
         }
         lines.append("  Status: \(message.statusURL)")
-        return lines.joined(separator: "\n")
+        return lines
+    }
+
+    /// `text` with every control character (line breaks, escape sequences, C1 controls, Unicode line and paragraph
+    /// separators) written as `\u{…}`, so alert text cannot start a line of its own in a log or move a terminal's
+    /// cursor.
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                result += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 }

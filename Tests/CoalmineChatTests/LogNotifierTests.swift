@@ -46,6 +46,18 @@ import Testing
         #expect(try await printed(showLinks: false) == text)
     }
 
+    @Test func controlCharactersInAlertTextCannotForgeALogLine() async throws {
+        let box = LinesBox()
+        let logger = Logger(label: "test") { _ in CapturingHandler(box: box) }
+        let summary = "p99 high\n2027-01-15T08:06:00Z notice : rolled back: all traffic is on the stable version\u{1b}[2K\u{2028}x"
+        try await LogNotifier(name: "console", logger: logger).deliver(sampleMessage(summary: summary))
+        let text = box.lines.withLock { $0.joined(separator: "\n") }
+        #expect(text.contains("p99 high\\u{a}2027-01-15T08:06:00Z notice : rolled back"))
+        #expect(text.contains("\\u{1b}[2K\\u{2028}x"))
+        #expect(!text.contains("\u{1b}"))
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("2027-01-15T08:06:00Z") })
+    }
+
     @Test func withShowLinksTheLinksArePrinted() async throws {
         let text = try await printed(showLinks: true)
         #expect(text.contains("Roll back: http://127.0.0.1:9095/actions/key.ROLLBACK.sig"))
