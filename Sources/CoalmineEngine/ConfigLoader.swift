@@ -26,9 +26,19 @@ public enum ConfigLoader {
     public static func parse(_ text: String) throws(ConfigProblems) -> CoalmineConfig {
         let document: ConfigValue
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // Nodes hold their anchors weakly, and the parser holds them: it stays alive until they are looked at.
+            let parser = try Parser(yaml: text)
+            guard let node = try parser.singleRoot() else {
                 throw ConfigProblems([ConfigProblem(path: "", message: "the config file is empty")])
             }
+            let anchorRefusal = withExtendedLifetime(parser) {
+                firstAnchored(node).map { anchored in
+                    let line = anchored.mark.map { "line \($0.line): " } ?? ""
+                    return "\(line)YAML anchors and aliases (&\(anchored.anchor?.rawValue ?? "")) are not accepted in a"
+                        + " config file; write each value out"
+                }
+            }
+            if let anchorRefusal { throw ConfigProblems([ConfigProblem(path: "", message: anchorRefusal)]) }
             document = value(of: node)
         } catch let problems as ConfigProblems {
             throw problems
@@ -36,6 +46,26 @@ public enum ConfigLoader {
             throw ConfigProblems([ConfigProblem(path: "", message: "not valid YAML: \(error)")])
         }
         return try ConfigReader.read(document).get()
+    }
+
+    /// The first node, in document order, that declares an anchor. Aliases share the node they name, so a few
+    /// hundred bytes of nested aliases stand for billions of values: the config refuses them all. Any alias comes
+    /// after its anchor, so this walk stops before reaching one, and never visits a shared node twice.
+    static func firstAnchored(_ node: Node) -> Node? {
+        if node.anchor != nil { return node }
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                if let found = firstAnchored(key) ?? firstAnchored(value) { return found }
+            }
+        case .sequence(let sequence):
+            for item in sequence {
+                if let found = firstAnchored(item) { return found }
+            }
+        case .scalar, .alias:
+            break
+        }
+        return nil
     }
 
     static func value(of node: Node) -> ConfigValue {

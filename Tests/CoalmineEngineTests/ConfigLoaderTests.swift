@@ -324,6 +324,32 @@ import Testing
         }
     }
 
+    @Test func anchorsAndAliasesAreRefusedNamingTheLineEvenANestedAliasBomb() throws {
+        // 477 bytes that stand for 9^9 values once every alias is followed.
+        var bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        for (name, previous) in zip(["b", "c", "d", "e", "f", "g", "h", "i"], ["a", "b", "c", "d", "e", "f", "g", "h"]) {
+            bomb += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]\n"
+        }
+        let started = ContinuousClock.now
+        #expect(throws: ConfigProblems([
+            ConfigProblem(path: "", message: "line 1: YAML anchors and aliases (&a) are not accepted in a config file; write each value out")
+        ])) { try ConfigLoader.parse(bomb) }
+        #expect(ContinuousClock.now - started < .seconds(1))
+
+        #expect(throws: ConfigProblems([
+            ConfigProblem(path: "", message: "line 3: YAML anchors and aliases (&common) are not accepted in a config file; write each value out")
+        ])) {
+            try ConfigLoader.parse(
+                """
+                rollouts:
+                  - name: a
+                    alerts: &common { matchLabels: { team: ml } }
+                    namespace: ml
+                  - { name: b, alerts: *common }
+                """)
+        }
+    }
+
     @Test func yamlSyntaxErrorsAreReportedNotCrashedOn() {
         do {
             _ = try ConfigLoader.parse("rollouts: [ { name: x ")
