@@ -12,7 +12,7 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     let metricsFactory = PrometheusMetricsFactory(registry: runtime.registry)
     WebhookRoutes(
         engine: runtime.engine, credentials: runtime.credentials,
-        maxBodyBytes: runtime.config.server.webhook.maxBodyBytes, metricsFactory: metricsFactory
+        maxBodyBytes: runtime.config.server.webhook.maxBodyBytes, metricsFactory: metricsFactory, clock: runtime.clock
     ).register(on: router)
     OperatorAPIRoutes(engine: runtime.engine, credentials: runtime.credentials).register(on: router)
     HealthRoutes(engine: runtime.engine, store: runtime.store, registry: runtime.registry).register(on: router)

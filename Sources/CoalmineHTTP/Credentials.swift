@@ -45,23 +45,37 @@ public struct Credentials: Sendable {
     }
 
     /// Grafana's `X-Grafana-Alerting-Signature`: hex HMAC-SHA256 of the body, or of `timestamp:body` when Grafana
-    /// is set to send a timestamp header. True when no secret is configured.
-    func acceptsGrafanaSignature(_ headers: HTTPFields, body: [UInt8]) -> Bool {
-        guard let secret = grafanaSignatureSecret else { return true }
+    /// is set to send a timestamp header. Nil when it checks out (or no secret is configured), else what is wrong.
+    /// A signed timestamp more than `grafanaTimestampTolerance` from `now` is refused: a recorded delivery must
+    /// not be replayable.
+    func grafanaSignatureProblem(_ headers: HTTPFields, body: [UInt8], now: Timestamp) -> String? {
+        guard let secret = grafanaSignatureSecret else { return nil }
+        let wrong = "missing or wrong X-Grafana-Alerting-Signature"
         guard let name = HTTPField.Name("X-Grafana-Alerting-Signature"), let signature = headers[name] else {
-            return false
+            return wrong
         }
         var message = body
+        var signedAt: Timestamp?
         if let timestampHeader = grafanaTimestampHeader {
             guard let timestampName = HTTPField.Name(timestampHeader), let timestamp = headers[timestampName] else {
-                return false
+                return "missing \(timestampHeader)"
             }
+            guard let number = Int64(timestamp) else { return "\(timestampHeader) is not a Unix time: '\(timestamp)'" }
+            // Unix seconds; a value this large can only be milliseconds.
+            signedAt = Timestamp(millisecondsSinceEpoch: number > 100_000_000_000 ? number : number * 1000)
             message = Array((timestamp + ":").utf8) + body
         }
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
         let expected = mac.map { String(format: "%02x", $0) }.joined()
-        return Self.constantTimeEquals(signature.lowercased(), expected)
+        guard Self.constantTimeEquals(signature.lowercased(), expected) else { return wrong }
+        if let signedAt, abs(now.since(signedAt).wholeMilliseconds) > Self.grafanaTimestampTolerance.wholeMilliseconds {
+            return "the signed \(grafanaTimestampHeader ?? "timestamp") \(signedAt.rfc3339) is more than 5 minutes from"
+                + " this server's time \(now.rfc3339): a replayed delivery, or a clock to fix"
+        }
+        return nil
     }
+
+    static let grafanaTimestampTolerance = Duration.seconds(300)
 
     /// Compares without returning early, so response time says nothing about how much of a guess was right.
     static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {

@@ -13,6 +13,7 @@ struct WebhookRoutes {
     let credentials: Credentials
     let maxBodyBytes: Int
     let metricsFactory: any MetricsFactory
+    let clock: @Sendable () -> Timestamp
 
     func register(on router: Router<CoalmineRequestContext>) {
         router.post("/hooks/alertmanager") { request, context in
@@ -58,8 +59,8 @@ struct WebhookRoutes {
             throw RequestRejection(status: .badRequest, message: "the body could not be read: \(error)")
         }
         let bytes = Array(buffer: body)
-        if endpoint == "grafana", !credentials.acceptsGrafanaSignature(request.headers, body: bytes) {
-            throw RequestRejection(status: .unauthorized, message: "missing or wrong X-Grafana-Alerting-Signature")
+        if endpoint == "grafana", let problem = credentials.grafanaSignatureProblem(request.headers, body: bytes, now: clock()) {
+            throw RequestRejection(status: .unauthorized, message: problem)
         }
         let alerts = try AlertWebhookPayload.decode(bytes, expectedVersion: version, sender: sender)
         do {
