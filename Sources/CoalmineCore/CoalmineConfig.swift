@@ -51,6 +51,12 @@ public struct ServerSettings: Equatable, Sendable {
     public var webhook = WebhookSettings()
     public var apiTokenFile: String = "data/api-token"
     public var actions = ActionLinkSettings()
+    /// A connection with no request in progress is closed after this long.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A request's head (request line and headers) must arrive within this long of its first byte.
+    public var headTimeout: Duration = .seconds(10)
+    /// A request's body must arrive within this long of its head.
+    public var bodyTimeout: Duration = .seconds(30)
 
     public init() {}
 }

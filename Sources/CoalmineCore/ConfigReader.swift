@@ -67,6 +67,10 @@ public struct ConfigReader {
                 report(fields.pathOf("publicURL"), "must start with http:// or https://, found '\(url)'")
             }
         }
+        for (key, keyPath) in [("idleTimeout", \ServerSettings.idleTimeout), ("headTimeout", \.headTimeout), ("bodyTimeout", \.bodyTimeout)] {
+            guard case .some(.some(let timeout)) = duration(fields.take(key), at: fields.pathOf(key)) else { continue }
+            if timeout > .zero { settings[keyPath: keyPath] = timeout } else { report(fields.pathOf(key), "must be longer than zero") }
+        }
         if var webhook = mapping(fields.take("webhook"), at: fields.pathOf("webhook")) {
             if let auth = readWebhookAuth(webhook.take("auth"), at: webhook.pathOf("auth")) {
                 settings.webhook.auth = auth

@@ -1,6 +1,7 @@
 import CoalmineEngine
 import ServiceLifecycle
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Prometheus
 
@@ -36,8 +37,12 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     let pruner = StorePruner(
         engine: runtime.engine, store: runtime.store, retention: runtime.config.store, clock: runtime.clock, logger: logger)
     services += [effects, ticker, drift, pruner]
+    let server = runtime.config.server
+    let timeouts = ConnectionTimeouts(
+        idle: .init(server.idleTimeout), head: .init(server.headTimeout), body: .init(server.bodyTimeout))
     return Application(
         router: router,
+        server: HTTPServerBuilder { responder in TimedHTTP1Channel(responder: responder, timeouts: timeouts) },
         configuration: ApplicationConfiguration(
             address: .hostname(runtime.config.server.listenHost, port: runtime.config.server.listenPort),
             serverName: "coalmine"),

@@ -194,6 +194,18 @@ import Testing
         #expect(config.server.actions.trustedProxy == .cidrs([CIDRBlock("10.0.0.0/8")!, CIDRBlock("fd00::/8")!]))
     }
 
+    @Test func connectionTimeoutsHaveDefaultsAndMustBePositive() throws {
+        let defaults = try ConfigLoader.parse(Self.minimalRollout)
+        #expect(defaults.server.idleTimeout == .seconds(60))
+        #expect(defaults.server.headTimeout == .seconds(10))
+        #expect(defaults.server.bodyTimeout == .seconds(30))
+        let set = try ConfigLoader.parse("server: { idleTimeout: 2m, headTimeout: 5s, bodyTimeout: 1m }\n" + Self.minimalRollout)
+        #expect([set.server.idleTimeout, set.server.headTimeout, set.server.bodyTimeout] == [.seconds(120), .seconds(5), .seconds(60)])
+        #expect(throws: ConfigProblems([ConfigProblem(path: "server.bodyTimeout", message: "must be longer than zero")])) {
+            try ConfigLoader.parse("server: { bodyTimeout: 0s }\n" + Self.minimalRollout)
+        }
+    }
+
     @Test func anIdentityHeaderIsBelievedOnlyWithATrustedProxy() throws {
         func problems(_ actions: String) -> [String] {
             do {

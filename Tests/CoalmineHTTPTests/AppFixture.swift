@@ -22,22 +22,23 @@ struct AppFixture {
     /// there (secrets the config names) before the runtime reads them.
     init(
         webhookAuth: ((String) -> String)? = nil, webhookExtra: ((String) -> String)? = nil,
-        actions: ((String) -> String)? = nil, beforeStart: ((String) throws -> Void)? = nil
+        actions: ((String) -> String)? = nil, serverExtra: String = "", beforeStart: ((String) throws -> Void)? = nil
     ) async throws {
         workspace = try TestWorkspace()
         let directory = workspace.directory
         try beforeStart?(directory)
         let config = try workspace.config(
             webhookAuth: webhookAuth?(directory), webhookExtra: webhookExtra?(directory) ?? "",
-            actions: actions?(directory))
+            actions: actions?(directory), serverExtra: serverExtra)
         journal = FaultyJournal(try SQLiteJournal(path: workspace.journalPath))
         runtime = try await CoalmineRuntime.make(
             config: config, logger: Logger(label: "test"), store: journal, notifiers: [notifier], clock: clock.reading)
     }
 
-    func test<Value>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+    /// Through the router, or (`live`) over a real socket on 127.0.0.1, for what happens to connections.
+    func test<Value>(live: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         let app = buildApplication(runtime, logger: Logger(label: "test"))
-        return try await app.test(.router, body)
+        return try await app.test(live ? .live : .router, body)
     }
 
     var webhookAuth: HTTPFields {
