@@ -106,6 +106,10 @@ public struct StoreSettings: Equatable, Sendable {
     public var outboxRetention: Duration = .seconds(7 * 24 * 3600)
     /// How long an alert delivery is remembered to recognise its repeats; a still-firing alert's always is.
     public var deliveryRetention: Duration = .seconds(7 * 24 * 3600)
+    /// The key the journal's hash chain is made with, kept outside the database (generated on first start).
+    public var auditKeyFile: String = "data/audit-key"
+    /// How often the journal's newest entry is logged and exported as an anchor to check it against later.
+    public var auditAnchorEvery: Duration = .seconds(3600)
 
     public init() {}
 }

@@ -210,6 +210,13 @@ public struct ConfigReader {
             }
             finish(retention)
         }
+        if var audit = mapping(fields.take("audit"), at: fields.pathOf("audit")) {
+            if let file = string(audit.take("keyFile"), at: audit.pathOf("keyFile")) { settings.auditKeyFile = file }
+            if case .some(.some(let every)) = duration(audit.take("anchorEvery"), at: audit.pathOf("anchorEvery")) {
+                if every > .zero { settings.auditAnchorEvery = every } else { report(audit.pathOf("anchorEvery"), "must be longer than zero") }
+            }
+            finish(audit)
+        }
         finish(fields)
         return settings
     }

@@ -36,7 +36,9 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     if let kubernetes = runtime.kubernetes { services.append(KubernetesClientService(client: kubernetes)) }
     let pruner = StorePruner(
         engine: runtime.engine, store: runtime.store, retention: runtime.config.store, clock: runtime.clock, logger: logger)
-    services += [effects, ticker, drift, pruner]
+    let anchor = JournalAnchor(
+        store: runtime.store, interval: runtime.config.store.auditAnchorEvery, metricsFactory: metricsFactory, logger: logger)
+    services += [effects, ticker, drift, pruner, anchor]
     let server = runtime.config.server
     let timeouts = ConnectionTimeouts(
         idle: .init(server.idleTimeout), head: .init(server.headTimeout), body: .init(server.bodyTimeout))

@@ -56,7 +56,7 @@ public struct CoalmineRuntime: Sendable {
             linkTTL: config.server.actions.linkTTL)
         let links = ActionLinks(publicURL: config.server.publicURL, signer: signer, ttl: config.server.actions.linkTTL)
 
-        let journal = try store ?? SQLiteJournal(path: config.store.sqlitePath)
+        let journal = try store ?? SQLiteJournal(path: config.store.sqlitePath, auditKey: try secret(config.store.auditKeyFile))
         let registry = PrometheusCollectorRegistry()
         let engine = try await RolloutEngine(
             config: config, store: journal, clock: clock, metricsFactory: PrometheusMetricsFactory(registry: registry),

@@ -6,8 +6,11 @@ enum HashChain {
     static let genesis = String(repeating: "0", count: 64)
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// SHA-256 of the entry's fields, or with `key` their HMAC-SHA256: then only the key's holder can make a
+    /// chain that checks out, so rewriting entries and re-chaining them is found.
     static func hash(
-        previous: String, sequence: Int64, recordedAt: Int64, rollout: String, run: Int, kind: String, body: String
+        previous: String, sequence: Int64, recordedAt: Int64, rollout: String, run: Int, kind: String, body: String,
+        key: SymmetricKey? = nil
     ) -> String {
         // Fields are length-prefixed so that no two different entries can produce the same bytes.
         let fields = [previous, String(sequence), String(recordedAt), rollout, String(run), kind, body]
@@ -19,8 +22,12 @@ enum HashChain {
             material += field.utf8
             material.append(UInt8(ascii: "\n"))
         }
-        let digest = SHA256.hash(data: material)
-        return String(unsafeUninitializedCapacity: 64) { text in
+        if let key { return hex(HMAC<SHA256>.authenticationCode(for: material, using: key)) }
+        return hex(SHA256.hash(data: material))
+    }
+
+    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: 64) { text in
             var index = 0
             for byte in digest {
                 text[index] = hexDigits[Int(byte >> 4)]

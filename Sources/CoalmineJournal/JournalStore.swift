@@ -49,8 +49,18 @@ public protocol JournalStore: Sendable {
     /// Answers when the store can serve reads: what `/readyz` asks.
     func ping() async throws
 
+    /// Walks the whole hash chain; with an anchor, also checks the journal still holds that entry unchanged.
+    func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification
+
+    /// The newest entry, nil for an empty journal.
+    func head() async throws -> JournalHead?
+}
+
+extension JournalStore {
     /// Walks the whole hash chain.
-    func verifyChain() async throws -> ChainVerification
+    public func verifyChain() async throws -> ChainVerification {
+        try await verifyChain(expecting: nil)
+    }
 }
 
 /// The result of walking the hash chain.

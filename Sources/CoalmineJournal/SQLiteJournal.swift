@@ -1,4 +1,5 @@
 import CoalmineCore
+import Crypto
 import Foundation
 import GRDB
 import Synchronization
@@ -10,8 +11,22 @@ public final class SQLiteJournal: JournalStore {
     /// Rows written since the write-ahead log was last copied back; see `afterCommits`.
     private let rowsSinceCheckpoint = Mutex((total: 0, sinceCopy: 0))
     private let copier: WALCopier
+    /// The key each entry's hash is made with (`store.audit.keyFile`), and the first entry made with it: entries
+    /// written before the journal had a key keep their plain SHA-256 and still verify.
+    private let auditKey: SymmetricKey?
+    public let keyedFrom: Int64?
 
-    public init(path: String) throws {
+    /// A journal whose entries are keyed, opened without its key: new entries could not join its chain.
+    public struct AuditKeyMissing: Error, CustomStringConvertible {
+        public var keyedFrom: Int64
+        public var description: String {
+            "the journal's entries are keyed from sequence \(keyedFrom) on; its key (store.audit.keyFile) is needed"
+        }
+    }
+
+    /// `auditKey`: the secret entries are keyed with from now on. The first time a journal is opened with one, the
+    /// next sequence is recorded as where keys begin.
+    public init(path: String, auditKey: String? = nil) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -28,6 +43,18 @@ public final class SQLiteJournal: JournalStore {
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
         copier = try WALCopier(path: path)
+        self.auditKey = auditKey.map { SymmetricKey(data: Data($0.utf8)) }
+        keyedFrom = try pool.write { db in
+            if auditKey != nil {
+                try db.execute(
+                    sql: """
+                        INSERT INTO audit_keying (keyed_from)
+                            SELECT COALESCE(MAX(sequence), 0) + 1 FROM journal WHERE NOT EXISTS (SELECT 1 FROM audit_keying)
+                        """)
+            }
+            return try Int64.fetchOne(db, sql: "SELECT keyed_from FROM audit_keying")
+        }
+        if let keyedFrom, auditKey == nil { throw AuditKeyMissing(keyedFrom: keyedFrom) }
     }
 
     private static var migrator: DatabaseMigrator {
@@ -180,6 +207,17 @@ public final class SQLiteJournal: JournalStore {
             // index less for every new alert to land in.
             try db.execute(sql: "DROP INDEX IF EXISTS firing_alert_by_fingerprint")
         }
+        migrator.registerMigration("v12-audit-keying") { db in
+            // Where keyed hashes begin: one row, written when the journal is first opened with a key, never changed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_keying (keyed_from INTEGER NOT NULL);
+                    CREATE TRIGGER audit_keying_no_update BEFORE UPDATE ON audit_keying
+                        BEGIN SELECT RAISE(ABORT, 'where keys begin is fixed'); END;
+                    CREATE TRIGGER audit_keying_no_delete BEFORE DELETE ON audit_keying
+                        BEGIN SELECT RAISE(ABORT, 'where keys begin is fixed'); END;
+                    """)
+        }
         return migrator
     }
 
@@ -204,7 +242,7 @@ public final class SQLiteJournal: JournalStore {
                 sequence += 1
                 let hash = HashChain.hash(
                     previous: previous, sequence: sequence, recordedAt: time.millisecondsSinceEpoch,
-                    rollout: entry.rollout, run: entry.run, kind: entry.kind.rawValue, body: entry.body)
+                    rollout: entry.rollout, run: entry.run, kind: entry.kind.rawValue, body: entry.body, key: auditKey)
                 try Self.run(
                     db,
                     sql: """
@@ -469,8 +507,16 @@ public final class SQLiteJournal: JournalStore {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM journal LIMIT 1") }
     }
 
-    public func verifyChain() async throws -> ChainVerification {
+    public func head() async throws -> JournalHead? {
         try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1").map {
+                JournalHead(sequence: $0["sequence"], hash: $0["hash"])
+            }
+        }
+    }
+
+    public func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification {
+        try await pool.read { [auditKey, keyedFrom] db in
             var previous = HashChain.genesis
             var expectedSequence: Int64 = 1
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM journal ORDER BY sequence")
@@ -484,16 +530,27 @@ public final class SQLiteJournal: JournalStore {
                 if link != previous {
                     return .broken(sequence: sequence, reason: "it does not link to the entry before it")
                 }
+                let keyed = keyedFrom.map { sequence >= $0 } ?? false
                 let computed = HashChain.hash(
                     previous: link, sequence: sequence, recordedAt: row["recorded_at"], rollout: row["rollout"],
-                    run: row["run"], kind: row["kind"], body: row["body"])
+                    run: row["run"], kind: row["kind"], body: row["body"], key: keyed ? auditKey : nil)
                 if computed != stored {
                     return .broken(sequence: sequence, reason: "its content does not match its hash")
+                }
+                if let anchor, anchor.sequence == sequence, anchor.hash != stored {
+                    return .broken(
+                        sequence: sequence, reason: "its hash differs from the anchor \(anchor): the journal was rewritten")
                 }
                 previous = stored
                 expectedSequence += 1
             }
-            return .intact(entries: Int(expectedSequence - 1))
+            let entries = expectedSequence - 1
+            if let anchor, anchor.sequence > entries {
+                return .broken(
+                    sequence: anchor.sequence,
+                    reason: "the anchored entry is missing: the journal ends at \(entries), so it was cut short")
+            }
+            return .intact(entries: Int(entries))
         }
     }
 
