@@ -28,7 +28,7 @@ check() {  # check "what" command...
 }
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sed -e "s#127.0.0.1:9095#127.0.0.1:$port#g" -e "s#\"data/#\"$work/data/#g" "$repo/config/coalmine.yaml" >"$work/coalmine.yaml"
+sed -e "s#127.0.0.1:9095#127.0.0.1:$port#g" -e "s#\"data/#\"$work/data/#g" -e "s#anchorEvery: 1h#anchorEvery: 1s#" "$repo/config/coalmine.yaml" >"$work/coalmine.yaml"
 cli() { "$binary" "$@" --config "$work/coalmine.yaml"; }
 state() { cli status --json | python3 -c 'import json,sys; v=json.load(sys.stdin)["rollouts"][0]; print(v["state"], v["stableWeight"], v["canaryWeight"])'; }
 post() { curl -sS -o "$work/answer.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat "$work/data/webhook-token")" \
@@ -47,7 +47,7 @@ server_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 
 check "serve generated its secrets with mode 0600" \
-    bash -c "[ \"\$(stat -c %a '$work/data/webhook-token' '$work/data/api-token' '$work/data/action-key' | sort -u)\" = 600 ]"
+    bash -c "[ \"\$(stat -c %a '$work/data/webhook-token' '$work/data/api-token' '$work/data/action-key' '$work/data/audit-key' | sort -u)\" = 600 ]"
 check "serve printed where the secrets are" grep -q "generated secret $work/data/api-token" "$work/serve.log"
 check "notify-test reaches the console notifier" bash -c "cli notify-test console | grep -q 'delivered a test message through console (log)'"
 check "and the message says it is a test" bash -c "cli notify-test console | grep -q 'test message: Coalmine can reach this channel'"
@@ -72,12 +72,21 @@ check "a second click is refused with 409" bash -c '[ "$(curl -s -o /dev/null -w
 check "the dry-run router logged the rollback" grep -q "would set ml/tf-model-route v1=100 v2=0" "$work/serve.log"
 check "history names who clicked" bash -c "cli history tf-model-service | grep -q 'rollback by link:console'"
 check "the journal verifies while serving" cli audit verify
+check "serve logs audit anchors (every second here)" grep -q "audit-anchor [0-9]*:[0-9a-f]\{64\}" "$work/serve.log"
+anchor=$("$binary" audit head --config "$work/coalmine.yaml" | tr ' ' ':')
+check "audit head prints SEQ HASH" grep -Eq '^[0-9]+:[0-9a-f]{64}$' <<<"$anchor"
+check "the journal holds its anchor" "$binary" audit verify --config "$work/coalmine.yaml" --expect "$anchor"
 kill -TERM "$server_pid"
 wait "$server_pid"
 code=$?
 server_pid=""
 check "SIGTERM stops serve with exit 0" test "$code" -eq 0
 
+cp "$work/data/coalmine.db" "$work/cut.db"
+sqlite3 "$work/cut.db" "DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE sequence > (SELECT MAX(sequence) - 3 FROM journal);"
+sed "s#$work/data/coalmine.db#$work/cut.db#" "$work/coalmine.yaml" >"$work/cut.yaml"
+check "a journal cut short still has an intact chain" "$binary" audit verify --config "$work/cut.yaml"
+check "but not its anchor" bash -c "! '$binary' audit verify --config '$work/cut.yaml' --expect '$anchor'"
 sqlite3 "$work/data/coalmine.db" "DROP TRIGGER journal_no_update; UPDATE journal SET body = replace(body, 'link:console', 'mallory') WHERE kind = 'human-action' AND body LIKE '%link:console%';"
 check "a tampered journal fails audit verify" bash -c "! '$binary' audit verify --config '$work/coalmine.yaml'"
 check "and names the broken entry" bash -c "'$binary' audit verify --config '$work/coalmine.yaml' | grep -q 'BROKEN at entry'"
