@@ -20,7 +20,7 @@ public struct DiscordFormat: ChatFormat {
         let links = message.links.map { "[\($0.title)](\($0.url))" } + ["[Status](\(message.statusURL))"]
         fields.append(["name": "Act", "value": links.joined(separator: " · "), "inline": false])
         let embed: [String: Any] = [
-            "title": TextLimit.characters(message.title, 256), "color": color, "fields": fields,
+            "title": TextLimit.characters(ChatText.escapeMarkdown(message.title), 256), "color": color, "fields": fields,
             "timestamp": message.sentAt.rfc3339,
         ]
         let payload: [String: Any] = [

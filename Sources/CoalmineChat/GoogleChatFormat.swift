@@ -13,7 +13,7 @@ public struct GoogleChatFormat: ChatFormat {
         }
         buttons.append(["text": "Status", "onClick": ["openLink": ["url": message.statusURL]]])
         let card: [String: Any] = [
-            "header": ["title": TextLimit.characters(message.title, 200), "subtitle": message.rollout.namespace],
+            "header": ["title": TextLimit.characters(ChatText.plain(message.title), 200), "subtitle": message.rollout.namespace],
             "sections": [
                 [
                     "widgets": [
@@ -24,7 +24,7 @@ public struct GoogleChatFormat: ChatFormat {
             ],
         ]
         let payload: [String: Any] = [
-            "text": TextLimit.characters(message.title, 4000),
+            "text": TextLimit.characters(ChatText.escapeAngles(message.title), 4000),
             "cardsV2": [["cardId": "coalmine-\(message.rollout.name)", "card": card]],
         ]
         return ChatRequest(url: url, body: json(payload))

@@ -7,11 +7,21 @@ public struct SlackFormat: ChatFormat {
     public init() {}
 
     public func request(for message: NoticeMessage, to url: String) -> ChatRequest {
-        let facts = message.facts.map { "*\($0.label)*: \(ChatText.escapeAngles($0.value))" }.joined(separator: "\n")
+        // Each fact a label (ours, bold) beside its value as plain_text: mrkdwn has no escape for `*`, `_`, `~` or
+        // backticks, so alert text goes where Slack reads no markup at all.
         var blocks: [[String: Any]] = [
-            ["type": "header", "text": ["type": "plain_text", "text": TextLimit.characters(message.title, 150)]],
-            ["type": "section", "text": ["type": "mrkdwn", "text": TextLimit.characters(facts, 3000)]],
+            ["type": "header", "text": ["type": "plain_text", "text": TextLimit.characters(ChatText.escapeAngles(message.title), 150), "emoji": false]]
         ]
+        blocks += message.facts.map { fact in
+            [
+                "type": "section",
+                "fields": [
+                    ["type": "mrkdwn", "text": "*\(fact.label)*", "verbatim": true],
+                    // Slack reads `&`, `<` and `>` as its control characters even here.
+                    ["type": "plain_text", "text": TextLimit.characters(ChatText.escapeAngles(fact.value), 2000), "emoji": false],
+                ],
+            ]
+        }
         var buttons: [[String: Any]] = message.links.map { link in
             var button: [String: Any] = [
                 "type": "button", "text": ["type": "plain_text", "text": link.title], "url": link.url,

@@ -15,11 +15,44 @@ import Testing
         #expect(payload["unfurl_links"] as? Bool == false)
         #expect(payload["unfurl_media"] as? Bool == false)
         #expect((payload["text"] as? String)?.contains("circuit breaker tripped") == true)
-        let buttons = path(payload, "blocks", 2, "elements") as? [[String: Any]] ?? []
+        let blocks = payload["blocks"] as? [[String: Any]] ?? []
+        let buttons = blocks.last?["elements"] as? [[String: Any]] ?? []
         #expect(buttons.map { path($0, "text", "text") as? String } == ["Roll back", "Resume", "Status"])
         #expect(buttons.map { $0["url"] as? String }.prefix(2) == [rollbackURL, resumeURL])
         #expect(buttons.first?["style"] as? String == "danger")
-        #expect((path(payload, "blocks", 1, "text", "text") as? String)?.contains("*Traffic*: v1 2.12.0 90 % · v2 2.13.0-gpu 10 %") == true)
+        let traffic = blocks.first { path($0, "fields", 0, "text") as? String == "*Traffic*" }
+        #expect(path(traffic, "fields", 1, "type") as? String == "plain_text")
+        #expect(path(traffic, "fields", 1, "text") as? String == "v1 2.12.0 90 % · v2 2.13.0-gpu 10 %")
+    }
+
+    static let markupAndLinks =
+        "*bold* _it_ ~strike~ `code` [click](http://evil.example/phish) <http://evil.example|here> www.evil.example/x"
+        + " mail ceo@evil.example @everyone <@U123>"
+
+    /// No alert text can format, mention or link on any platform; the links Coalmine makes itself stay intact.
+    @Test(arguments: 0..<7)
+    func alertTextNeverBecomesMarkupOrALink(index: Int) {
+        let (name, format, _, readsMarkdown) = Self.formats[index]
+        let body = format.request(for: sampleMessage(summary: Self.markupAndLinks), to: "u").body
+        let text = String(decoding: body, as: UTF8.self)
+        let linkable = ["http://evil.example", "evil.example", "www.evil"].filter(text.contains)
+        #expect(linkable.isEmpty, "\(name) left \(linkable) for the chat app to link")
+        #expect(text.contains(rollbackURL) && text.contains("http://127.0.0.1:9095/rollouts/tf-model-service"), "\(name) keeps its own links")
+        if name != "feishu" {  // Feishu's plain_text reads no tags at all
+            let rawTag = text.range(of: #"(?<![\\])<(@U123|http)"#, options: .regularExpression) != nil
+            #expect(!rawTag, "\(name) passed a raw mention or Slack link through")
+        }
+        if readsMarkdown {
+            #expect(!text.contains("*bold*") && !text.contains("`code`") && !text.contains("[click]"), "\(name) passed Markdown through")
+        }
+        if name == "slack" {
+            // mrkdwn has no escapes: alert text only ever goes in plain_text.
+            let payload = json(body)
+            let mrkdwn = (payload["blocks"] as? [[String: Any]] ?? []).flatMap { $0["fields"] as? [[String: Any]] ?? [] }
+                .filter { $0["type"] as? String == "mrkdwn" }.compactMap { $0["text"] as? String }
+            #expect(!mrkdwn.contains { $0.contains("bold") }, "\(mrkdwn)")
+            #expect(!(payload["text"] as? String ?? "").contains("bold"))
+        }
     }
 
     @Test func teamsSendsAnAdaptiveCardWithOpenURLActions() {
