@@ -31,7 +31,7 @@ import Yams
         #expect(
             kinds == [
                 "Namespace", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
-                "Deployment", "PersistentVolumeClaim", "Service", "DestinationRule", "VirtualService",
+                "Deployment", "PersistentVolumeClaim", "Service", "DestinationRule", "VirtualService", "NetworkPolicy",
             ])
         for manifest in manifests {
             let kind = manifest["kind"] as? String ?? "?"
@@ -49,6 +49,33 @@ import Yams
             #expect(Set(rule["resources"] as? [String] ?? []).isSubset(of: ["virtualservices", "httproutes"]))
             #expect(Set(rule["apiGroups"] as? [String] ?? []).isSubset(of: ["networking.istio.io", "gateway.networking.k8s.io"]))
         }
+    }
+
+    @Test func theNetworkPolicyAdmitsOnlyLabelledNamespacesAndTheEgressCoalmineNeeds() throws {
+        let policy = try #require(try Self.all().first { $0["kind"] as? String == "NetworkPolicy" })
+        let spec = policy["spec"] as? [String: Any] ?? [:]
+        #expect(spec["policyTypes"] as? [String] == ["Ingress", "Egress"])
+        #expect((spec["podSelector"] as? [String: Any])?["matchLabels"] as? [String: String] == ["app.kubernetes.io/name": "coalmine"])
+        let ingress = spec["ingress"] as? [[String: Any]] ?? []
+        let admitted = ingress.flatMap { $0["from"] as? [[String: Any]] ?? [] }
+            .compactMap { ($0["namespaceSelector"] as? [String: Any])?["matchLabels"] as? [String: String] }
+        #expect(admitted == [["coalmine.dev/alertmanager": "true"], ["coalmine.dev/ingress": "true"], ["coalmine.dev/prometheus": "true"]])
+        for rule in ingress {
+            #expect(rule["from"] != nil, "no ingress rule is open to every source")
+            #expect((rule["ports"] as? [[String: Any]])?.map { $0["port"] as? Int } == [9095])
+        }
+        let egressPorts = Set((spec["egress"] as? [[String: Any]] ?? []).flatMap { $0["ports"] as? [[String: Any]] ?? [] }
+            .compactMap { $0["port"] as? Int })
+        #expect(egressPorts == [53, 443, 6443, 5432])
+    }
+
+    @Test func theGVisorOverlayPatchesOnlyTheRuntimeClass() throws {
+        let overlay = try Self.documents(in: "gvisor")
+        let runtimeClass = try #require(overlay.first { $0["kind"] as? String == "RuntimeClass" })
+        #expect(runtimeClass["handler"] as? String == "runsc")
+        let patch = try Yams.load(yaml: String(contentsOfFile: "\(Self.root)/deploy/gvisor/deployment-patch.yaml", encoding: .utf8))
+        let pod = (((patch as? [String: Any])?["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]
+        #expect(pod as? [String: String] == ["runtimeClassName": "gvisor"])
     }
 
     @Test func theDeploymentRunsLockedDownWithHealthProbes() throws {
