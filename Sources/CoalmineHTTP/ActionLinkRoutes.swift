@@ -50,23 +50,24 @@ struct ActionLinkRoutes {
             case .failure(let page): return page.response
             }
             var actor = "link:\(claims.notifier)"
-            switch identity?.identify(request.headers, peer: context.remoteAddress) {
-            case nil: break
-            case .identified(let person): actor = person
-            case .noIdentity:
-                return HTMLPage.response(
-                    .unauthorized, title: "Sign in first",
-                    body: "<h1 class=\"refused\">Sign in first</h1><p>This action needs your identity from the sign-in proxy"
-                        + " (header \(HTMLPage.escape(identity!.header))), and none came with the request. Nothing was changed.</p>")
-            case .notThroughProxy:
-                context.logger.warning(
-                    "link POST refused: not through the trusted sign-in proxy",
-                    metadata: ["peer": "\(context.remoteAddress?.description ?? "unknown")", "rollout": "\(claims.rollout)"])
-                return HTMLPage.response(
-                    .unauthorized, title: "Sign in first",
-                    body: "<h1 class=\"refused\">Sign in first</h1><p>This request did not come through the sign-in proxy"
-                        + " (server.actions.trustedProxy), so who sent it is not known. Open the link through the proxy."
-                        + " Nothing was changed.</p>")
+            if let identity {
+                switch identity.identify(request.headers, peer: context.remoteAddress) {
+                case .identified(let person): actor = person
+                case .noIdentity:
+                    return HTMLPage.response(
+                        .unauthorized, title: "Sign in first",
+                        body: "<h1 class=\"refused\">Sign in first</h1><p>This action needs your identity from the sign-in proxy"
+                            + " (header \(HTMLPage.escape(identity.header))), and none came with the request. Nothing was changed.</p>")
+                case .notThroughProxy:
+                    context.logger.warning(
+                        "link POST refused: not through the trusted sign-in proxy",
+                        metadata: ["peer": "\(context.remoteAddress?.description ?? "unknown")", "rollout": "\(claims.rollout)"])
+                    return HTMLPage.response(
+                        .unauthorized, title: "Sign in first",
+                        body: "<h1 class=\"refused\">Sign in first</h1><p>This request did not come through the sign-in proxy"
+                            + " (server.actions.trustedProxy), so who sent it is not known. Open the link through the proxy."
+                            + " Nothing was changed.</p>")
+                }
             }
             do {
                 let view = try await engine.perform(claims, actor: actor)

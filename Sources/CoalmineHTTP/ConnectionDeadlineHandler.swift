@@ -2,8 +2,8 @@ import NIOCore
 
 /// First in a connection's pipeline, where the raw bytes arrive: keeps one deadline for the stage the connection
 /// is in and closes it when the deadline passes. Idle (no request): `idle`. First bytes of a request: its head
-/// within `head`. Head decoded: its body within `body`. Request read: no deadline while Coalmine answers. Answer
-/// written: idle again.
+/// within `head`. Head decoded: its body within `body`. Request read: no deadline while Coalmine answers. Every
+/// request answered: idle again.
 final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -19,6 +19,10 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private let timeouts: ConnectionTimeouts
     private var stage = Stage.idle
+    /// Requests whose head arrived, and answers written: an answer can come before its request's end (a 401
+    /// before the body), and the connection is idle once every request has one.
+    private var requests = 0
+    private var answers = 0
     private var deadline: Scheduled<Void>?
     /// A reading stage's deadline is set once the read is done: a whole request usually arrives in one read, and
     /// then needs none.
@@ -71,9 +75,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
             return
         }
         switch progress {
-        case .headArrived: enter(.readingBody, context: context)
-        case .requestEnded: enter(.answering, context: context)
-        case .responseEnded: enter(.idle, context: context)
+        case .headArrived:
+            requests += 1
+            enter(.readingBody, context: context)
+        case .requestEnded:
+            enter(answers >= requests ? .idle : .answering, context: context)
+        case .responseEnded:
+            answers += 1
+            // An early answer leaves a request still being read on its deadline.
+            if case .answering = stage, answers >= requests { enter(.idle, context: context) }
         }
         promise?.succeed()
     }
