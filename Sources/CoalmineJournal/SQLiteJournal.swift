@@ -45,14 +45,12 @@ public final class SQLiteJournal: JournalStore {
         copier = try WALCopier(path: path)
         self.auditKey = auditKey.map { SymmetricKey(data: Data($0.utf8)) }
         keyedFrom = try pool.write { db in
-            if auditKey != nil {
-                try db.execute(
-                    sql: """
-                        INSERT INTO audit_keying (keyed_from)
-                            SELECT COALESCE(MAX(sequence), 0) + 1 FROM journal WHERE NOT EXISTS (SELECT 1 FROM audit_keying)
-                        """)
-            }
-            return try Int64.fetchOne(db, sql: "SELECT keyed_from FROM audit_keying")
+            if let recorded = try Int64.fetchOne(db, sql: "SELECT keyed_from FROM audit_keying") { return recorded }
+            guard auditKey != nil else { return nil }
+            // A bare MAX is one step down the table's b-tree; inside a larger query it would read all of it.
+            let next = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0) + 1
+            try db.execute(sql: "INSERT INTO audit_keying (keyed_from) VALUES (?)", arguments: [next])
+            return next
         }
         if let keyedFrom, auditKey == nil { throw AuditKeyMissing(keyedFrom: keyedFrom) }
     }
