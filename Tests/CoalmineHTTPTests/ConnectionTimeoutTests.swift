@@ -15,6 +15,19 @@ import Testing
         return channel
     }
 
+    /// Returns once the server has closed `channel`; throws if it has not within `limit`.
+    private func closed(_ channel: any Channel, within limit: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await channel.closeFuture.get() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw ActionLinkTests.TimeoutError(what: "the server closing a stalled connection")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
     @Test func idleHalfSentAndStalledConnectionsAreClosedWhileWebhooksAreServed() async throws {
         let fixture = try await AppFixture(serverExtra: "  idleTimeout: 3s\n  headTimeout: 3s\n  bodyTimeout: 5s")
         let token = try fixture.workspace.secret("webhook-token")
@@ -44,15 +57,7 @@ import Testing
             #expect(answer.status == .ok)
 
             for (channel, opened, atLeast) in channels {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await channel.closeFuture.get() }
-                    group.addTask {
-                        try await Task.sleep(for: .seconds(30))
-                        throw ActionLinkTests.TimeoutError(what: "the server closing a stalled connection")
-                    }
-                    try await group.next()
-                    group.cancelAll()
-                }
+                try await closed(channel, within: .seconds(30))
                 // The close was seen after it happened, so this bounds it from below: never before its deadline.
                 #expect(ContinuousClock.now - opened >= atLeast, "closed no earlier than its deadline")
             }
@@ -71,15 +76,7 @@ import Testing
                     + "Content-Length: 20\r\n\r\n{\"rec")
             try await Task.sleep(for: .milliseconds(300))
             try await channel.writeAndFlush(ByteBuffer(string: "eiver\": \"coalmine\"}"))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await channel.closeFuture.get() }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(20))
-                    throw ActionLinkTests.TimeoutError(what: "an answered connection to be closed when idle")
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            try await closed(channel, within: .seconds(20))
         }
     }
 }
