@@ -42,7 +42,8 @@ import Testing
             #expect(failure.description.contains("did not answer"))
             #expect(failure.description.contains("it was killed"))
         }
-        #expect(started.duration(to: .now) < .seconds(5), "the deadline, not the plugin, decides when the wait ends")
+        // The plugin sleeps 600 s: any bound well under that shows the deadline ended the wait.
+        #expect(started.duration(to: .now) < .seconds(10), "the deadline, not the plugin, decides when the wait ends")
         let pid = try #require(Int32(try String(contentsOfFile: "\(workspace.directory)/pid", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(pid, 0) != 0, "the plugin process is gone")
