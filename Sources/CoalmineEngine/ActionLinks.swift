@@ -6,15 +6,13 @@ import Foundation
 public struct ActionLinks: Sendable {
     public let publicURL: String
     public let signer: ActionSigner
-    public let ttl: Duration
 
     /// The decisions a message offers as buttons, in the order they are shown.
     public static let offered: [HumanAction] = [.rollback, .resume, .approve, .promote]
 
-    public init(publicURL: String, signer: ActionSigner, ttl: Duration) {
+    public init(publicURL: String, signer: ActionSigner) {
         self.publicURL = publicURL
         self.signer = signer
-        self.ttl = ttl
     }
 
     public func statusURL(of rollout: String) -> String {
@@ -23,7 +21,7 @@ public struct ActionLinks: Sendable {
 
     /// Fresh links for the decisions `notice` allows, each with its own nonce, bound to the notice's state version.
     public func links(for notice: RolloutNotice, rollout: String, notifier: String, at now: Timestamp) -> [ActionLink] {
-        let expiresAt = now + ttl
+        let expiresAt = now + signer.linkTTL
         return Self.offered.filter(notice.allowedActions.contains).map { action in
             let claims = ActionClaims(
                 rollout: rollout, run: notice.run, action: action, stateVersion: notice.stateVersion,

@@ -14,8 +14,9 @@ public struct ActionSigner: Sendable {
 
     private let current: SigningKey
     private let all: [String: SigningKey]
-    /// The longest a link lives (`server.actions.linkTTL`): a signed expiry beyond it is not honoured.
-    private let linkTTL: Duration
+    /// How long a link lives (`server.actions.linkTTL`): links are made to expire then, and a signed expiry
+    /// beyond it is not honoured.
+    public let linkTTL: Duration
 
     public init(currentKey: String, previousKeys: [String] = [], linkTTL: Duration = .seconds(12 * 3600)) {
         self.linkTTL = linkTTL

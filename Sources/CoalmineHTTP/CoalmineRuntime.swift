@@ -54,7 +54,7 @@ public struct CoalmineRuntime: Sendable {
             currentKey: try secret(config.server.actions.signingKeyFile),
             previousKeys: try config.server.actions.previousKeyFiles.map(SecretFile.read(at:)),
             linkTTL: config.server.actions.linkTTL)
-        let links = ActionLinks(publicURL: config.server.publicURL, signer: signer, ttl: config.server.actions.linkTTL)
+        let links = ActionLinks(publicURL: config.server.publicURL, signer: signer)
 
         let journal = try store ?? SQLiteJournal(path: config.store.sqlitePath, auditKey: try secret(config.store.auditKeyFile))
         let registry = PrometheusCollectorRegistry()

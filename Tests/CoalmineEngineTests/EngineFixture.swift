@@ -16,7 +16,7 @@ struct EngineFixture {
     let journal: FaultyJournal
     var engine: RolloutEngine
     let links = ActionLinks(
-        publicURL: "http://127.0.0.1:9095", signer: ActionSigner(currentKey: "test-signing-key"), ttl: .seconds(12 * 3600))
+        publicURL: "http://127.0.0.1:9095", signer: ActionSigner(currentKey: "test-signing-key", linkTTL: .seconds(12 * 3600)))
 
     init(rolloutExtra: String = "", notifiers: String? = nil) async throws {
         let workspace = try TestWorkspace()

@@ -26,7 +26,7 @@ import Testing
             let notifier = RecordingNotifier(name: "console")
             let runner = EffectRunner(
                 engine: engine, router: router, notifiers: [notifier],
-                links: ActionLinks(publicURL: "http://127.0.0.1:9095", signer: ActionSigner(currentKey: "k"), ttl: .seconds(3600)),
+                links: ActionLinks(publicURL: "http://127.0.0.1:9095", signer: ActionSigner(currentKey: "k", linkTTL: .seconds(3600))),
                 clock: clock.reading)
             let watcher = DriftWatcher(engine: engine, router: router, interval: .seconds(30))
 
