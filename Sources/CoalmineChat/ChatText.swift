@@ -4,7 +4,7 @@ enum ChatText {
     /// A zero-width space: invisible, and it ends the word a chat app's link finder is reading.
     static let linkBreak: Character = "\u{200B}"
 
-    /// Text with no link a chat app would make by itself: `://` and the dots of host names (`evil.example`,
+    /// Text with no link a chat app would make by itself (for plain-text fields, which chat apps still scan): `://` and the dots of host names (`evil.example`,
     /// `www.evil.example`) get a zero-width space, so they read the same and link nowhere. The links Coalmine makes
     /// (buttons, `[Roll back](…)`) never pass through here.
     static func withoutBareLinks(_ text: String) -> String {
@@ -21,11 +21,6 @@ enum ChatText {
             if schemeSlash || hostDot { result.append(linkBreak) }
         }
         return result
-    }
-
-    /// For plain-text fields that chat apps still scan for links (Feishu `plain_text`, titles).
-    static func plain(_ text: String) -> String {
-        withoutBareLinks(text)
     }
 
     /// For formats that read `&`, `<` and `>` as markup (Slack's fallback text, Google Chat).

@@ -34,7 +34,7 @@ public struct DingTalkFormat: ChatFormat {
         let payload: [String: Any] = [
             "msgtype": "actionCard",
             "actionCard": [
-                "title": TextLimit.characters(ChatText.plain(message.title), 100), "text": TextLimit.utf8Bytes(text, 18_000),
+                "title": TextLimit.characters(ChatText.withoutBareLinks(message.title), 100), "text": TextLimit.utf8Bytes(text, 18_000),
                 "btnOrientation": "0", "btns": buttons,
             ],
         ]

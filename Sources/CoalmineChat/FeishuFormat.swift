@@ -22,7 +22,7 @@ public struct FeishuFormat: ChatFormat {
     }
 
     public func request(for message: NoticeMessage, to url: String) -> ChatRequest {
-        let facts = message.facts.map { "\($0.label): \(ChatText.plain($0.value))" }.joined(separator: "\n")
+        let facts = message.facts.map { "\($0.label): \(ChatText.withoutBareLinks($0.value))" }.joined(separator: "\n")
         var buttons: [[String: Any]] = message.links.map { link in
             [
                 "tag": "button", "text": ["tag": "plain_text", "content": link.title], "url": link.url,
@@ -42,7 +42,7 @@ public struct FeishuFormat: ChatFormat {
             "card": [
                 "config": ["wide_screen_mode": true],
                 "header": [
-                    "title": ["tag": "plain_text", "content": TextLimit.characters(ChatText.plain(message.title), 200)],
+                    "title": ["tag": "plain_text", "content": TextLimit.characters(ChatText.withoutBareLinks(message.title), 200)],
                     "template": template,
                 ],
                 // plain_text, not lark_md: annotation text must not become markup or @-mentions.

@@ -13,7 +13,7 @@ public struct GoogleChatFormat: ChatFormat {
         }
         buttons.append(["text": "Status", "onClick": ["openLink": ["url": message.statusURL]]])
         let card: [String: Any] = [
-            "header": ["title": TextLimit.characters(ChatText.plain(message.title), 200), "subtitle": message.rollout.namespace],
+            "header": ["title": TextLimit.characters(ChatText.withoutBareLinks(message.title), 200), "subtitle": message.rollout.namespace],
             "sections": [
                 [
                     "widgets": [
