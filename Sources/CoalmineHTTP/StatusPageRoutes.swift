@@ -1,3 +1,4 @@
+import CoalmineCore
 import CoalmineEngine
 import Hummingbird
 
@@ -24,7 +25,7 @@ struct StatusPageRoutes {
                     .notFound, title: "Unknown rollout",
                     body: "<h1 class=\"refused\">No rollout \(HTMLPage.escape(name)) is configured</h1>")
             } catch {
-                context.logger.error("status page not served", metadata: ["rollout": "\(name)", "error": "\(error)"])
+                context.logger.error("status page not served", metadata: ["rollout": "\(NoticeText.printable(name))", "error": "\(error)"])
                 return HTMLPage.response(
                     .serviceUnavailable, title: "Try again", body: "<h1 class=\"refused\">Not available now: try again</h1>")
             }
