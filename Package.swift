@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     // Data walks one way: HTTP edge → engine → journal. The engine and the adapters (Kubernetes, Chat) meet only
     // in the core, where the protocols they implement (TrafficRouter, Notifier) and the values they take live;
@@ -33,13 +34,17 @@ let package = Package(
         // Everything that decides: the rollout state machine, alert classification, config rules, and the
         // protocols of the outside world. Imports only the standard library so its tests build in seconds.
         .target(name: "CoalmineCore"),
-        // The append-only, hash-chained journal and the effects outbox on SQLite.
+        // The append-only, hash-chained journal and the effects outbox, on SQLite (embedded) or PostgreSQL (shared
+        // by replicas).
         .target(
             name: "CoalmineJournal",
             dependencies: [
                 "CoalmineCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The engine that owns rollout state, commits to the journal and runs effects through the core's protocols.
@@ -127,6 +132,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/CoalmineTestSupport"
         ),

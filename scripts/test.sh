@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Coalmine test. Installs what the tests need when it is missing (Debian packages; run as root or
 # with sudo), checks the Prometheus rules with promtool, builds once, runs the Swift test suites (the end-to-end
-# one starts Prometheus, Alertmanager, a workload and the built binary on 127.0.0.1 and stops them), runs the
+# one starts Prometheus, Alertmanager, a workload and the built binary on 127.0.0.1 and stops them; a throwaway
+# PostgreSQL cluster serves the store tests and is removed at the end, also on failure), runs the
 # benchmarks at small sizes, then walks the README's loop on the built binary. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alert
 command -v python3 >/dev/null 2>&1 || missing+=(python3)               # the walkthrough picks a free port
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)                       # the benchmarks' load
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)             # a real browser clicks the signed link
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)  # the shared journal's store tests
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 /usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || missing+=(python3-selenium)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -35,7 +37,12 @@ amtool check-config deploy/alertmanager/alertmanager.yml
 echo "== building"
 swift build --build-tests
 
-echo "== swift test (with the end-to-end run on real Prometheus and Alertmanager)"
+echo "== scratch PostgreSQL on 127.0.0.1 (removed on exit)"
+scratch_postgres=$(mktemp -d /tmp/coalmine-postgres.XXXXXX)
+trap 'scripts/scratch-postgres.sh stop "$scratch_postgres"' EXIT
+eval "$(scripts/scratch-postgres.sh start "$scratch_postgres")"
+
+echo "== swift test (with the end-to-end run on real Prometheus and Alertmanager, and the stores on PostgreSQL)"
 COALMINE_E2E=1 swift test --skip-build
 
 echo "== benchmark smoke (small sizes on the debug binary, so the benchmarks cannot rot; figures are not checked)"

@@ -102,6 +102,14 @@ public enum WebhookAuth: Equatable, Sendable {
 
 public struct StoreSettings: Equatable, Sendable {
     public var sqlitePath: String = "data/coalmine.db"
+    /// When set, the journal lives in PostgreSQL instead of `sqlitePath`.
+    public var postgres: PostgresStoreSettings?
+
+    /// Where the journal is, for messages: the SQLite file, or the PostgreSQL URL (which carries no password).
+    public var location: String {
+        guard let postgres else { return sqlitePath }
+        return "postgres://\(postgres.user)@\(postgres.host):\(postgres.port)/\(postgres.database)"
+    }
     /// How long settled outbox rows are kept; the journal keeps their record for good.
     public var outboxRetention: Duration = .seconds(7 * 24 * 3600)
     /// How long an alert delivery is remembered to recognise its repeats; a still-firing alert's always is.

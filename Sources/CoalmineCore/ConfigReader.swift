@@ -197,9 +197,16 @@ public struct ConfigReader {
     private mutating func readStore(_ value: ConfigValue?) -> StoreSettings {
         var settings = StoreSettings()
         guard var fields = mapping(value, at: "store") else { return settings }
+        if fields.has("sqlite") && fields.has("postgres") {
+            report(fields.pathOf("postgres"), "set either store.sqlite or store.postgres, not both")
+        }
         if var sqlite = mapping(fields.take("sqlite"), at: fields.pathOf("sqlite")) {
             if let path = string(sqlite.take("path"), at: sqlite.pathOf("path")) { settings.sqlitePath = path }
             finish(sqlite)
+        }
+        if var postgres = mapping(fields.take("postgres"), at: fields.pathOf("postgres")) {
+            settings.postgres = readPostgres(&postgres)
+            finish(postgres)
         }
         if var retention = mapping(fields.take("retention"), at: fields.pathOf("retention")) {
             if case .some(.some(let outbox)) = duration(retention.take("outbox"), at: retention.pathOf("outbox")) {
@@ -218,6 +225,35 @@ public struct ConfigReader {
             finish(audit)
         }
         finish(fields)
+        return settings
+    }
+
+    private mutating func readPostgres(_ fields: inout ConfigFields) -> PostgresStoreSettings? {
+        let passwordFile = string(fields.take("passwordFile"), at: fields.pathOf("passwordFile"), nullable: true)
+        let caFile = string(fields.take("caFile"), at: fields.pathOf("caFile"), nullable: true)
+        var pool: Int?
+        if let size = int(fields.take("pool"), at: fields.pathOf("pool")) {
+            if size >= 1 { pool = size } else { report(fields.pathOf("pool"), "must be at least 1") }
+        }
+        let urlPath = fields.pathOf("url")
+        guard fields.has("url") else {
+            report(urlPath, "is required: postgres://user@host:5432/database?sslmode=verify-full")
+            return nil
+        }
+        guard let url = string(fields.take("url"), at: urlPath) else { return nil }
+        var settings: PostgresStoreSettings
+        switch PostgresStoreSettings.parse(url: url) {
+        case .success(let parsed): settings = parsed
+        case .failure(let problem):
+            report(urlPath, problem.description)
+            return nil
+        }
+        settings.passwordFile = passwordFile
+        settings.caFile = caFile
+        if caFile != nil && settings.sslMode != .verifyFull {
+            report(fields.pathOf("caFile"), "is read only with sslmode=verify-full, not \(settings.sslMode.rawValue)")
+        }
+        if let pool { settings.pool = pool }
         return settings
     }
 

@@ -32,7 +32,8 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     let ticker = RolloutTicker(engine: runtime.engine, clock: runtime.clock, logger: logger)
     let drift = DriftWatcher(
         engine: runtime.engine, router: runtime.router, interval: runtime.config.kubernetes.resyncEvery, logger: logger)
-    var services: [any Service] = [runtime.httpClient]
+    // First in the list, so the last to stop: everything else may still commit while it shuts down.
+    var services: [any Service] = [JournalStoreService(store: runtime.store), runtime.httpClient]
     if let kubernetes = runtime.kubernetes { services.append(KubernetesClientService(client: kubernetes)) }
     let pruner = StorePruner(
         engine: runtime.engine, store: runtime.store, retention: runtime.config.store, clock: runtime.clock, logger: logger)

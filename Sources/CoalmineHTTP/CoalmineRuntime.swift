@@ -56,7 +56,12 @@ public struct CoalmineRuntime: Sendable {
             linkTTL: config.server.actions.linkTTL)
         let links = ActionLinks(publicURL: config.server.publicURL, signer: signer)
 
-        let journal = try store ?? SQLiteJournal(path: config.store.sqlitePath, auditKey: try secret(config.store.auditKeyFile))
+        let journal: any JournalStore
+        if let store {
+            journal = store
+        } else {
+            journal = try await openJournal(config.store, auditKey: try secret(config.store.auditKeyFile), logger: logger)
+        }
         let registry = PrometheusCollectorRegistry()
         let engine = try await RolloutEngine(
             config: config, store: journal, clock: clock, metricsFactory: PrometheusMetricsFactory(registry: registry),
@@ -77,5 +82,12 @@ public struct CoalmineRuntime: Sendable {
             config: config, engine: engine, store: journal, router: trafficRouter, notifiers: channels,
             credentials: credentials, links: links, httpClient: httpClient, kubernetes: cluster?.client, registry: registry,
             clock: clock, createdSecrets: created)
+    }
+
+    /// The journal the config names: the SQLite file, or the PostgreSQL database with the password from its file.
+    public static func openJournal(_ settings: StoreSettings, auditKey: String?, logger: Logger) async throws -> any JournalStore {
+        guard let postgres = settings.postgres else { return try SQLiteJournal(path: settings.sqlitePath, auditKey: auditKey) }
+        let password = try postgres.passwordFile.map(SecretFile.read(at:))
+        return try await PostgresJournal(settings: postgres, password: password, auditKey: auditKey, logger: logger)
     }
 }

@@ -37,3 +37,15 @@ public enum EffectOutcome: Equatable, Sendable {
         }
     }
 }
+
+extension EffectOutcome {
+    /// The outbox's `status` column: whether the row still waits, and if not how it ended.
+    var rowStatus: String {
+        switch self {
+        case .applied, .delivered: "done"
+        case .retrying: "pending"
+        case .superseded: "superseded"
+        case .failed: "failed"
+        }
+    }
+}

@@ -1,6 +1,6 @@
 import CoalmineCore
 
-/// Durable storage for the journal and the outbox. SQLite implements it; a PostgreSQL store can too.
+/// Durable storage for the journal and the outbox: `SQLiteJournal` embedded, `PostgresJournal` shared by replicas.
 public protocol JournalStore: Sendable {
     /// Appends every unit in one transaction, in order, and returns once it is durable.
     /// Several units share one commit (and one fsync) when callers arrive together.
@@ -54,6 +54,12 @@ public protocol JournalStore: Sendable {
 
     /// The newest entry, nil for an empty journal.
     func head() async throws -> JournalHead?
+
+    /// The first entry hashed with the audit key; nil while no entry is keyed.
+    var keyedFrom: Int64? { get }
+
+    /// Lets go of the database's connections; the store is not used after.
+    func close() async
 }
 
 extension JournalStore {
@@ -84,6 +90,8 @@ public struct HistoryPage: Equatable, Sendable {
 
 extension JournalStore {
     public func afterCommits() async {}
+
+    public func close() async {}
 
     public func firingAlerts(of rollout: String) async throws -> [FiringAlert] {
         try await firingAlerts()[rollout] ?? []

@@ -16,14 +16,6 @@ public final class SQLiteJournal: JournalStore {
     private let auditKey: SymmetricKey?
     public let keyedFrom: Int64?
 
-    /// A journal whose entries are keyed, opened without its key: new entries could not join its chain.
-    public struct AuditKeyMissing: Error, CustomStringConvertible {
-        public var keyedFrom: Int64
-        public var description: String {
-            "the journal's entries are keyed from sequence \(keyedFrom) on; its key (store.audit.keyFile) is needed"
-        }
-    }
-
     /// `auditKey`: the secret entries are keyed with from now on. The first time a journal is opened with one, the
     /// next sequence is recorded as where keys begin.
     public init(path: String, auditKey: String? = nil) throws {
@@ -32,6 +24,9 @@ public final class SQLiteJournal: JournalStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
+        // Another process on the same file (`coalmine audit`, a second `serve` started by mistake) waits its turn
+        // instead of failing at once.
+        configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // The writer's working set in a storm is every index page new alerts land on; with SQLite's default
@@ -298,7 +293,7 @@ public final class SQLiteJournal: JournalStore {
                             WHERE id = ?
                             """,
                         arguments: [
-                            Self.rowStatus(of: settlement.outcome), settlement.attempts, nextAttemptAt.millisecondsSinceEpoch,
+                            settlement.outcome.rowStatus, settlement.attempts, nextAttemptAt.millisecondsSinceEpoch,
                             settlement.outcome.error ?? item.lastError,
                             settlement.outcome.isPending ? nil : time.millisecondsSinceEpoch, item.id,
                         ])
@@ -378,16 +373,6 @@ public final class SQLiteJournal: JournalStore {
     /// second, and compiling each statement anew was most of the time the journal spent on them.
     private static func run(_ db: Database, sql: String, arguments: StatementArguments) throws {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
-    }
-
-    /// The `status` column: whether the row still waits, and if not how it ended.
-    private static func rowStatus(of outcome: EffectOutcome) -> String {
-        switch outcome {
-        case .applied, .delivered: "done"
-        case .retrying: "pending"
-        case .superseded: "superseded"
-        case .failed: "failed"
-        }
     }
 
     public func latestTransitions() async throws -> [String: String] {
@@ -515,40 +500,17 @@ public final class SQLiteJournal: JournalStore {
 
     public func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification {
         try await pool.read { [auditKey, keyedFrom] db in
-            var previous = HashChain.genesis
-            var expectedSequence: Int64 = 1
+            var walk = ChainWalk(key: auditKey, keyedFrom: keyedFrom, anchor: anchor)
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM journal ORDER BY sequence")
             while let row = try cursor.next() {
-                let sequence: Int64 = row["sequence"]
-                if sequence != expectedSequence {
-                    return .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
+                if let broken = walk.step(
+                    sequence: row["sequence"], recordedAt: row["recorded_at"], rollout: row["rollout"], run: row["run"],
+                    kind: row["kind"], body: row["body"], link: row["previous_hash"], stored: row["hash"])
+                {
+                    return broken
                 }
-                let stored: String = row["hash"]
-                let link: String = row["previous_hash"]
-                if link != previous {
-                    return .broken(sequence: sequence, reason: "it does not link to the entry before it")
-                }
-                let keyed = keyedFrom.map { sequence >= $0 } ?? false
-                let computed = HashChain.hash(
-                    previous: link, sequence: sequence, recordedAt: row["recorded_at"], rollout: row["rollout"],
-                    run: row["run"], kind: row["kind"], body: row["body"], key: keyed ? auditKey : nil)
-                if computed != stored {
-                    return .broken(sequence: sequence, reason: "its content does not match its hash")
-                }
-                if let anchor, anchor.sequence == sequence, anchor.hash != stored {
-                    return .broken(
-                        sequence: sequence, reason: "its hash differs from the anchor \(anchor): the journal was rewritten")
-                }
-                previous = stored
-                expectedSequence += 1
             }
-            let entries = expectedSequence - 1
-            if let anchor, anchor.sequence > entries {
-                return .broken(
-                    sequence: anchor.sequence,
-                    reason: "the anchored entry is missing: the journal ends at \(entries), so it was cut short")
-            }
-            return .intact(entries: Int(entries))
+            return walk.finish()
         }
     }
 

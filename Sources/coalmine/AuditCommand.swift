@@ -2,6 +2,7 @@ import CoalmineCore
 import ArgumentParser
 import CoalmineChat
 import CoalmineEngine
+import CoalmineHTTP
 import CoalmineJournal
 import Foundation
 
@@ -10,18 +11,20 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit", abstract: "Check the journal's tamper evidence.", subcommands: [Verify.self, Head.self])
 
     /// The journal the config names, with its audit key when there is one.
-    static func openJournal(_ config: CoalmineConfig) throws -> SQLiteJournal {
-        let journalPath = config.store.sqlitePath
-        guard FileManager.default.fileExists(atPath: journalPath) else {
-            print("coalmine: no journal at \(journalPath)")
+    static func openJournal(_ config: CoalmineConfig) async throws -> any JournalStore {
+        if config.store.postgres == nil, !FileManager.default.fileExists(atPath: config.store.sqlitePath) {
+            print("coalmine: no journal at \(config.store.sqlitePath)")
             throw ExitCode(1)
         }
         let keyFile = config.store.auditKeyFile
         let key = FileManager.default.fileExists(atPath: keyFile) ? try SecretFile.read(at: keyFile) : nil
         do {
-            return try SQLiteJournal(path: journalPath, auditKey: key)
-        } catch let missing as SQLiteJournal.AuditKeyMissing {
-            print("coalmine: \(journalPath): \(missing) (not found at \(keyFile))")
+            return try await CoalmineRuntime.openJournal(config.store, auditKey: key, logger: makeLogger("coalmine"))
+        } catch let missing as AuditKeyMissing {
+            print("coalmine: \(config.store.location): \(missing) (not found at \(keyFile))")
+            throw ExitCode(1)
+        } catch let unreachable as PostgresStoreError {
+            print("coalmine: \(unreachable)")
             throw ExitCode(1)
         }
     }
@@ -47,9 +50,11 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load(refusing: "cannot find the journal")
-            let journal = try AuditCommand.openJournal(config)
-            let journalPath = config.store.sqlitePath
-            switch try await journal.verifyChain(expecting: expect) {
+            let journal = try await AuditCommand.openJournal(config)
+            let journalPath = config.store.location
+            let verdict = try await journal.verifyChain(expecting: expect)
+            await journal.close()
+            switch verdict {
             case .intact(let entries):
                 let keys = journal.keyedFrom.map { from in
                     from > Int64(entries) ? "; no entry keyed yet (keys apply from \(from))"
@@ -73,7 +78,10 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load(refusing: "cannot find the journal")
-            guard let head = try await AuditCommand.openJournal(config).head() else {
+            let journal = try await AuditCommand.openJournal(config)
+            let newest = try await journal.head()
+            await journal.close()
+            guard let head = newest else {
                 print("coalmine: the journal is empty")
                 throw ExitCode(1)
             }

@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
             print("coalmine: generated secret \(secret) (mode 0600)")
         }
         print(
-            "coalmine: config \(options.path), journal \(config.store.sqlitePath), router \(config.kubernetes.mode.rawValue),"
+            "coalmine: config \(options.path), journal \(config.store.location), router \(config.kubernetes.mode.rawValue),"
                 + " listening on \(config.server.listenHost):\(config.server.listenPort)")
         let app = buildApplication(runtime, logger: logger)
         try await app.runService()

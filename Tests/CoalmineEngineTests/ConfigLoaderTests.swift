@@ -236,6 +236,62 @@ import Testing
         #expect(config.server.actions.trustedProxy == .secretHeader(header: "X-Proxy-Secret", secretFile: "s"))
     }
 
+    @Test func thePostgreSQLStoreIsReadFromAURLWithoutAPassword() throws {
+        func problems(_ store: String) -> [String] {
+            do {
+                _ = try ConfigLoader.parse("store: \(store)\n\(Self.minimalRollout)")
+                return []
+            } catch {
+                return error.problems.map(\.description)
+            }
+        }
+        let config = try ConfigLoader.parse(
+            """
+            store:
+              postgres:
+                url: "postgres://coalmine@db.internal:6432/journal?sslmode=verify-full"
+                passwordFile: /etc/coalmine/pg-password
+                caFile: /etc/coalmine/pg-ca.pem
+                pool: 4
+            """ + "\n" + Self.minimalRollout)
+        #expect(
+            config.store.postgres
+                == PostgresStoreSettings(
+                    host: "db.internal", port: 6432, user: "coalmine", database: "journal", sslMode: .verifyFull,
+                    passwordFile: "/etc/coalmine/pg-password", caFile: "/etc/coalmine/pg-ca.pem", pool: 4))
+        #expect(config.store.location == "postgres://coalmine@db.internal:6432/journal")
+        let plain = try ConfigLoader.parse("store: { postgres: { url: \"postgresql://c@[::1]/j\" } }\n" + Self.minimalRollout)
+        #expect(plain.store.postgres?.host == "::1")
+        #expect(plain.store.postgres?.port == 5432)
+        #expect(plain.store.postgres?.sslMode == .verifyFull, "the safe mode unless another is asked for")
+        #expect(plain.store.postgres?.pool == 8)
+        #expect(try ConfigLoader.parse(Self.minimalRollout).store.postgres == nil, "SQLite by default")
+
+        #expect(
+            problems("{ postgres: { url: \"postgres://coalmine:hunter2@db/journal\" } }")
+                == ["store.postgres.url: carries a password: put it in store.postgres.passwordFile, not in the URL"])
+        #expect(
+            problems("{ sqlite: { path: a.db }, postgres: { url: \"postgres://c@db/j\" } }")
+                == ["store.postgres: set either store.sqlite or store.postgres, not both"])
+        #expect(problems("{ postgres: { passwordFile: p } }") == [
+            "store.postgres.url: is required: postgres://user@host:5432/database?sslmode=verify-full"
+        ])
+        #expect(
+            problems("{ postgres: { url: \"postgres://c@db/j?sslmode=prefer\" } }")
+                == ["store.postgres.url: sslmode must be one of disable, require, verify-full, found 'prefer'"])
+        #expect(
+            problems("{ postgres: { url: \"postgres://c@db/j?sslmode=require\", caFile: ca.pem } }")
+                == ["store.postgres.caFile: is read only with sslmode=verify-full, not require"])
+        #expect(
+            problems("{ postgres: { url: \"postgres://c@db/j?application_name=x\" } }")
+                == ["store.postgres.url: has an option Coalmine does not read: 'application_name' (only sslmode)"])
+        #expect(problems("{ postgres: { url: \"postgres://db/j\" } }") == ["store.postgres.url: names no user: write postgres://USER@host/…"])
+        #expect(problems("{ postgres: { url: \"postgres://c@db:99999/j\" } }") == ["store.postgres.url: has a port that is not a number from 1 to 65535"])
+        #expect(problems("{ postgres: { url: \"postgres://c@db\" } }") == ["store.postgres.url: names no database: add /DATABASE after the host"])
+        #expect(problems("{ postgres: { url: \"mysql://c@db/j\" } }").count == 1)
+        #expect(problems("{ postgres: { url: \"postgres://c@db/j\", pool: 0 } }") == ["store.postgres.pool: must be at least 1"])
+    }
+
     @Test func onlyALogNotifierTakesShowLinksAndItIsOffUnlessSet() throws {
         let config = try ConfigLoader.parse(
             """

@@ -74,4 +74,5 @@ public final class FaultyJournal: JournalStore {
         try await inner.verifyChain(expecting: anchor)
     }
     public func head() async throws -> JournalHead? { try await inner.head() }
+    public var keyedFrom: Int64? { inner.keyedFrom }
 }

@@ -1,0 +1,197 @@
+import CoalmineCore
+import Crypto
+import Logging
+import PostgresNIO
+
+/// One commit's rows, gathered column by column so each table takes one statement (`unnest` of arrays) whatever the
+/// size of the batch: a storm's group commit writes hundreds of rows, and a round trip per row would be most of
+/// its time. The order within the batch is kept where it matters: the chain, the outbox ids, the firing alerts.
+struct PostgresCommitRows {
+    private let time: Timestamp
+    private let key: SymmetricKey?
+    private var sequence: Int64
+    private var previous: String
+
+    private var journal = (
+        sequence: [Int64](), rollout: [String](), run: [Int](), kind: [String](), body: [String](), previous: [String](),
+        hash: [String]()
+    )
+    private var outbox = (id: [Int64](), rollout: [String](), run: [Int](), laneKind: [String](), laneName: [String](), payload: [String]())
+    /// By outbox id, the last settlement in the batch.
+    private var settlements: [Int64: EffectSettlement] = [:]
+    private var latestTransition: [String: Int64] = [:]
+    private var linkUses: [ActionLinkUse] = []
+    /// Deliveries to insert (unless already known) and to forget, netted in order: forgetting a key removes the row,
+    /// a later delivery of it in the same batch writes it again.
+    private var remembered: [AlertDeliveryKey] = []
+    private var forgotten: Set<AlertDeliveryKey> = []
+    private var firing = (kind: [String](), rollout: [String](), fingerprint: [String](), startsAt: [String](), alert: [String]())
+
+    init(time: Timestamp, sequence: Int64, previous: String, key: SymmetricKey?) {
+        self.time = time
+        self.key = key
+        self.sequence = sequence
+        self.previous = previous
+    }
+
+    /// Takes the units in order; returns the outbox items they create, with the ids given.
+    mutating func add(_ units: [JournalUnit], outboxIDs: [Int64]) -> [OutboxItem] {
+        var ids = outboxIDs.makeIterator()
+        var created: [OutboxItem] = []
+        for unit in units {
+            for entry in unit.entries { append(entry) }
+            for effect in unit.effects {
+                guard let id = ids.next() else { preconditionFailure("an outbox id was reserved for every effect") }
+                outbox.id.append(id)
+                outbox.rollout.append(effect.rollout)
+                outbox.run.append(effect.run)
+                outbox.laneKind.append(effect.lane.kind)
+                outbox.laneName.append(effect.lane.name)
+                outbox.payload.append(JournalJSON.encode(effect.effect))
+                created.append(
+                    OutboxItem(
+                        id: id, rollout: effect.rollout, run: effect.run, lane: effect.lane, effect: effect.effect,
+                        createdAt: time, nextAttemptAt: time))
+                append(
+                    NewJournalEntry(
+                        rollout: effect.rollout, run: effect.run, kind: .effectRequested,
+                        body: JournalJSON.encode(EffectBodies.Requested(id: id, effect))))
+            }
+            for settlement in unit.settlements {
+                settlements[settlement.effect.id] = settlement
+                append(
+                    NewJournalEntry(
+                        rollout: settlement.effect.rollout, run: settlement.effect.run, kind: .effectResult,
+                        body: JournalJSON.encode(EffectBodies.Result(settlement))))
+            }
+            linkUses += unit.linkUses
+            remembered += unit.deliveries
+            for key in unit.forgottenDeliveries {
+                forgotten.insert(key)
+                remembered.removeAll { $0 == key }
+            }
+            for change in unit.firingChanges {
+                switch change {
+                case .starts(let rollout, let alert), .fires(let rollout, let alert):
+                    if case .fires = change { firing.kind.append("fires") } else { firing.kind.append("starts") }
+                    firing.rollout.append(rollout)
+                    firing.fingerprint.append(alert.fingerprint)
+                    firing.startsAt.append(alert.startsAt)
+                    firing.alert.append(JournalJSON.encode(alert))
+                case .ends(let rollout, let fingerprint):
+                    firing.kind.append("ends")
+                    firing.rollout.append(rollout)
+                    firing.fingerprint.append(fingerprint)
+                    firing.startsAt.append("")
+                    firing.alert.append("")
+                }
+            }
+        }
+        return created
+    }
+
+    private mutating func append(_ entry: NewJournalEntry) {
+        sequence += 1
+        let hash = HashChain.hash(
+            previous: previous, sequence: sequence, recordedAt: time.millisecondsSinceEpoch, rollout: entry.rollout,
+            run: entry.run, kind: entry.kind.rawValue, body: entry.body, key: key)
+        journal.sequence.append(sequence)
+        journal.rollout.append(entry.rollout)
+        journal.run.append(entry.run)
+        journal.kind.append(entry.kind.rawValue)
+        journal.body.append(entry.body)
+        journal.previous.append(previous)
+        journal.hash.append(hash)
+        previous = hash
+        if entry.kind == .transition { latestTransition[entry.rollout] = sequence }
+    }
+
+    /// Writes every row in the caller's transaction.
+    func write(_ connection: PostgresConnection, logger: Logger) async throws {
+        let now = time.millisecondsSinceEpoch
+        if !journal.sequence.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO journal (sequence, recorded_at, rollout, run, kind, body, previous_hash, hash)
+                SELECT s, \(now), r, n, k, b, p, h
+                FROM unnest(\(journal.sequence)::bigint[], \(journal.rollout)::text[], \(journal.run)::bigint[],
+                    \(journal.kind)::text[], \(journal.body)::text[], \(journal.previous)::text[], \(journal.hash)::text[])
+                    AS t(s, r, n, k, b, p, h)
+                """, logger: logger)
+        }
+        if !latestTransition.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO latest_transition (rollout, sequence)
+                SELECT * FROM unnest(\(Array(latestTransition.keys))::text[], \(Array(latestTransition.values))::bigint[])
+                ON CONFLICT (rollout) DO UPDATE SET sequence = excluded.sequence
+                """, logger: logger)
+        }
+        if !outbox.id.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO outbox (id, rollout, run, lane_kind, lane_name, payload, status, created_at, next_attempt_at)
+                SELECT i, r, n, k, l, p, 'pending', \(now), \(now)
+                FROM unnest(\(outbox.id)::bigint[], \(outbox.rollout)::text[], \(outbox.run)::bigint[],
+                    \(outbox.laneKind)::text[], \(outbox.laneName)::text[], \(outbox.payload)::text[]) AS t(i, r, n, k, l, p)
+                """, logger: logger)
+        }
+        if !settlements.isEmpty {
+            let rows = Array(settlements.values)
+            let errors = rows.map { $0.outcome.error ?? $0.effect.lastError }
+            try await connection.query(
+                """
+                UPDATE outbox SET status = s.status, attempts = s.attempts, next_attempt_at = s.next_at,
+                    last_error = CASE WHEN s.has_error THEN s.error END,
+                    settled_at = CASE WHEN s.status <> 'pending' THEN \(now) END
+                FROM unnest(\(rows.map(\.effect.id))::bigint[], \(rows.map(\.outcome.rowStatus))::text[],
+                    \(rows.map(\.attempts))::bigint[], \(rows.map(Self.nextAttempt(now: now)))::bigint[],
+                    \(errors.map { $0 ?? "" })::text[], \(errors.map { $0 != nil })::bool[])
+                    AS s(id, status, attempts, next_at, error, has_error)
+                WHERE outbox.id = s.id
+                """, logger: logger)
+        }
+        for use in linkUses {
+            // A plain INSERT: a second use of one nonce must fail the transaction, not pass silently.
+            try await connection.query(
+                """
+                INSERT INTO action_link_use (nonce, rollout, action, actor, used_at)
+                VALUES (\(use.nonce), \(use.rollout), \(use.action.rawValue), \(use.actor), \(use.usedAt.millisecondsSinceEpoch))
+                """, logger: logger)
+        }
+        if !forgotten.isEmpty {
+            let keys = Array(forgotten)
+            try await connection.query(
+                """
+                DELETE FROM alert_delivery d
+                USING unnest(\(keys.map(\.fingerprint))::text[], \(keys.map(\.startsAt))::text[],
+                    \(keys.map(\.status.rawValue))::text[]) AS f(fingerprint, starts_at, status)
+                WHERE d.fingerprint = f.fingerprint AND d.starts_at = f.starts_at AND d.status = f.status
+                """, logger: logger)
+        }
+        if !remembered.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO alert_delivery (fingerprint, starts_at, status, seen_at)
+                SELECT f, s, t, \(now)
+                FROM unnest(\(remembered.map(\.fingerprint))::text[], \(remembered.map(\.startsAt))::text[],
+                    \(remembered.map(\.status.rawValue))::text[]) AS d(f, s, t)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        if !firing.kind.isEmpty {
+            try await connection.query(
+                """
+                SELECT coalmine_apply_firing(\(firing.kind)::text[], \(firing.rollout)::text[], \(firing.fingerprint)::text[],
+                    \(firing.startsAt)::text[], \(firing.alert)::text[])
+                """, logger: logger)
+        }
+    }
+
+    private static func nextAttempt(now: Int64) -> (EffectSettlement) -> Int64 {
+        { settlement in
+            if case .retrying(_, let at) = settlement.outcome { return at.millisecondsSinceEpoch }
+            return now
+        }
+    }
+}

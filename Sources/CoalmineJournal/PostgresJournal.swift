@@ -1,0 +1,335 @@
+import CoalmineCore
+import Crypto
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// The journal in PostgreSQL, shared by every replica of one cluster: the same tables, the same hash chain and the
+/// same guarantees as `SQLiteJournal`. A commit holds a transaction-scoped advisory lock while it extends the chain,
+/// so commits from several processes still form one unbroken chain.
+public final class PostgresJournal: JournalStore {
+    private let client: PostgresClient
+    /// The client's connection pool works only while its `run()` does. A journal is opened by `serve`, by the CLI
+    /// and by tests alike, so it runs the pool itself for as long as it is open; `close()` ends it.
+    private let pool: Task<Void, Never>
+    private let logger: Logger
+    private let auditKey: SymmetricKey?
+    public let keyedFrom: Int64?
+    /// `host:port/database`, for messages.
+    public let location: String
+
+    /// The key of the advisory lock a commit holds while it extends the chain.
+    static let chainLock: Int64 = 0x636F_616C_6A6F_7572
+
+    /// Connects, migrates the schema (safe when several replicas start at once) and records where audit keys begin,
+    /// as `SQLiteJournal` does.
+    public init(
+        settings: PostgresStoreSettings, password: String?, auditKey: String? = nil,
+        logger: Logger = Logger(label: "coalmine.postgres")
+    ) async throws {
+        var configuration = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.user, password: password,
+            database: settings.database, tls: try Self.tls(for: settings))
+        configuration.options.maximumConnections = settings.pool
+        configuration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        pool = Task { await client.run() }
+        location = "\(settings.host):\(settings.port)/\(settings.database)"
+        self.auditKey = auditKey.map { SymmetricKey(data: Data($0.utf8)) }
+        do {
+            try await PostgresSchema.migrate(client, logger: logger)
+            keyedFrom = try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
+                let recorded = try await connection.query("SELECT keyed_from FROM audit_keying", logger: logger)
+                for try await from in recorded.decode(Int64.self) { return from }
+                guard auditKey != nil else { return nil }
+                let next = try await Self.head(connection, logger: logger).map { $0.sequence + 1 } ?? 1
+                try await connection.query("INSERT INTO audit_keying (keyed_from) VALUES (\(next))", logger: logger)
+                return next
+            }
+        } catch {
+            pool.cancel()
+            await pool.value
+            throw PostgresStoreError(doing: "open the journal at \(location)", error)
+        }
+        if let keyedFrom, auditKey == nil {
+            await close()
+            throw AuditKeyMissing(keyedFrom: keyedFrom)
+        }
+    }
+
+    /// Closes every connection.
+    public func close() async {
+        pool.cancel()
+        await pool.value
+    }
+
+    private static func tls(for settings: PostgresStoreSettings) throws -> PostgresClient.Configuration.TLS {
+        switch settings.sslMode {
+        case .disable:
+            return .disable
+        case .require:
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            return .require(tls)
+        case .verifyFull:
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .fullVerification
+            if let caFile = settings.caFile {
+                guard FileManager.default.isReadableFile(atPath: caFile) else {
+                    throw PostgresStoreError(description: "store.postgres.caFile: cannot read \(caFile)")
+                }
+                tls.trustRoots = .file(caFile)
+            }
+            return .require(tls)
+        }
+    }
+
+    private func transaction<Result: Sendable>(
+        _ doing: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch {
+            throw PostgresStoreError(doing: doing(), error)
+        }
+    }
+
+    private func read<Result: Sendable>(
+        _ doing: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw PostgresStoreError(doing: doing(), error)
+        }
+    }
+
+    private static func head(_ connection: PostgresConnection, logger: Logger) async throws -> JournalHead? {
+        let rows = try await connection.query(
+            "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1", logger: logger)
+        for try await (sequence, hash) in rows.decode((Int64, String).self) {
+            return JournalHead(sequence: sequence, hash: hash)
+        }
+        return nil
+    }
+
+    // MARK: commit
+
+    @discardableResult
+    public func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem] {
+        let effectCount = units.reduce(0) { $0 + $1.effects.count }
+        return try await transaction("commit to the journal at \(location)") { [logger, auditKey] connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
+            let last = try await Self.head(connection, logger: logger)
+            var ids: [Int64] = []
+            if effectCount > 0 {
+                let rows = try await connection.query(
+                    "SELECT nextval('outbox_id_seq') FROM generate_series(1, \(effectCount))", logger: logger)
+                for try await id in rows.decode(Int64.self) { ids.append(id) }
+                ids.sort()
+            }
+            var rows = PostgresCommitRows(
+                time: time, sequence: last?.sequence ?? 0, previous: last?.hash ?? HashChain.genesis, key: auditKey)
+            let created = rows.add(units, outboxIDs: ids)
+            try await rows.write(connection, logger: logger)
+            return created
+        }
+    }
+
+    // MARK: reads
+
+    public func latestTransitions() async throws -> [String: String] {
+        try await read("read the latest transitions") { [logger] connection in
+            let rows = try await connection.query(
+                "SELECT l.rollout, j.body FROM latest_transition l JOIN journal j ON j.sequence = l.sequence",
+                logger: logger)
+            var bodies: [String: String] = [:]
+            for try await (rollout, body) in rows.decode((String, String).self) { bodies[rollout] = body }
+            return bodies
+        }
+    }
+
+    public func firingAlerts() async throws -> [String: [FiringAlert]] {
+        try await read("read the firing alerts") { [logger] connection in
+            let rows = try await connection.query("SELECT rollout, alert FROM firing_alert ORDER BY id", logger: logger)
+            let decoder = JSONDecoder()
+            var firing: [String: [FiringAlert]] = [:]
+            for try await (rollout, alert) in rows.decode((String, String).self) {
+                firing[rollout, default: []].append(try decoder.decode(FiringAlert.self, from: Data(alert.utf8)))
+            }
+            return firing
+        }
+    }
+
+    public func firingAlerts(of rollout: String) async throws -> [FiringAlert] {
+        try await read("read the firing alerts of \(rollout)") { [logger] connection in
+            let rows = try await connection.query(
+                "SELECT alert FROM firing_alert WHERE rollout = \(rollout) ORDER BY id", logger: logger)
+            let decoder = JSONDecoder()
+            var firing: [FiringAlert] = []
+            for try await alert in rows.decode(String.self) {
+                firing.append(try decoder.decode(FiringAlert.self, from: Data(alert.utf8)))
+            }
+            return firing
+        }
+    }
+
+    public func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp] {
+        try await read("read the alert deliveries") { [logger] connection in
+            let rows = try await connection.query(
+                "SELECT fingerprint, starts_at, status, seen_at FROM alert_delivery WHERE seen_at >= \(since.millisecondsSinceEpoch)",
+                logger: logger)
+            var deliveries: [AlertDeliveryKey: Timestamp] = [:]
+            for try await (fingerprint, startsAt, status, seenAt) in rows.decode((String, String, String, Int64).self) {
+                guard let status = AlertObservation.Status(rawValue: status) else { continue }
+                deliveries[AlertDeliveryKey(fingerprint: fingerprint, startsAt: startsAt, status: status)] =
+                    Timestamp(millisecondsSinceEpoch: seenAt)
+            }
+            return deliveries
+        }
+    }
+
+    public func pruneDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
+        try await deleteInBatches(table: "alert_delivery", column: "seen_at", before: cutoff)
+    }
+
+    public func pruneOutbox(settledBefore cutoff: Timestamp) async throws -> Int {
+        try await deleteInBatches(table: "outbox", column: "settled_at", before: cutoff)
+    }
+
+    /// Deletes rows older than `cutoff` a batch per transaction, so a prune after a storm never holds back the
+    /// commits webhooks wait on; returns how many went.
+    private func deleteInBatches(table: String, column: String, before cutoff: Timestamp, batch: Int = 2000) async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await read("prune \(table)") { [logger] connection in
+                var query = PostgresQuery(unsafeSQL: """
+                    WITH gone AS (
+                        DELETE FROM \(table) WHERE ctid IN (SELECT ctid FROM \(table) WHERE \(column) < $1 LIMIT $2)
+                        RETURNING 1)
+                    SELECT count(*) FROM gone
+                    """)
+                try query.binds.append(cutoff.millisecondsSinceEpoch, context: .default)
+                try query.binds.append(batch, context: .default)
+                for try await count in try await connection.query(query, logger: logger).decode(Int.self) { return count }
+                return 0
+            }
+            total += deleted
+            if deleted < batch { return total }
+        }
+    }
+
+    public func linkUses() async throws -> [ActionLinkUse] {
+        try await read("read the used links") { [logger] connection in
+            let rows = try await connection.query(
+                "SELECT nonce, rollout, action, actor, used_at FROM action_link_use", logger: logger)
+            var uses: [ActionLinkUse] = []
+            for try await (nonce, rollout, action, actor, usedAt) in rows.decode((String, String, String, String, Int64).self) {
+                guard let action = HumanAction(rawValue: action) else { continue }
+                uses.append(
+                    ActionLinkUse(
+                        nonce: nonce, rollout: rollout, action: action, actor: actor,
+                        usedAt: Timestamp(millisecondsSinceEpoch: usedAt)))
+            }
+            return uses
+        }
+    }
+
+    public func pendingEffects() async throws -> [OutboxItem] {
+        try await read("read the pending effects") { [logger] connection in
+            let rows = try await connection.query(
+                """
+                SELECT id, rollout, run, lane_kind, lane_name, payload, attempts, created_at, next_attempt_at, last_error
+                FROM outbox WHERE status = 'pending' ORDER BY id
+                """, logger: logger)
+            var items: [OutboxItem] = []
+            let decoder = JSONDecoder()
+            for try await (id, rollout, run, laneKind, laneName, payload, attempts, createdAt, nextAttemptAt, lastError)
+                in rows.decode((Int64, String, Int, String, String, String, Int32, Int64, Int64, String?).self)
+            {
+                guard let lane = EffectLane(kind: laneKind, name: laneName) else {
+                    throw PostgresStoreError(description: "outbox row \(id) has an unknown lane kind '\(laneKind)'")
+                }
+                items.append(
+                    OutboxItem(
+                        id: id, rollout: rollout, run: run, lane: lane,
+                        effect: try decoder.decode(RolloutEffect.self, from: Data(payload.utf8)), attempts: Int(attempts),
+                        createdAt: Timestamp(millisecondsSinceEpoch: createdAt),
+                        nextAttemptAt: Timestamp(millisecondsSinceEpoch: nextAttemptAt), lastError: lastError))
+            }
+            return items
+        }
+    }
+
+    private static let entryColumns = "sequence, recorded_at, rollout, run, kind, body, previous_hash, hash"
+
+    private static func entries(_ rows: PostgresRowSequence) async throws -> [JournalEntry] {
+        var entries: [JournalEntry] = []
+        for try await row in rows.decode((Int64, Int64, String, Int, String, String, String, String).self) {
+            guard let kind = JournalKind(rawValue: row.4) else { continue }
+            entries.append(
+                JournalEntry(
+                    sequence: row.0, recordedAt: Timestamp(millisecondsSinceEpoch: row.1), rollout: row.2, run: row.3,
+                    kind: kind, body: row.5, previousHash: row.6, hash: row.7))
+        }
+        return entries
+    }
+
+    public func history(of rollout: String) async throws -> [JournalEntry] {
+        try await read("read the history of \(rollout)") { [logger] connection in
+            var query = PostgresQuery(
+                unsafeSQL: "SELECT \(Self.entryColumns) FROM journal WHERE rollout = $1 ORDER BY sequence")
+            try query.binds.append(rollout, context: .default)
+            return try await Self.entries(try await connection.query(query, logger: logger))
+        }
+    }
+
+    public func history(of rollout: String, before: Int64?, limit: Int) async throws -> HistoryPage {
+        try await read("read the history of \(rollout)") { [logger] connection in
+            // One more than asked: whether it exists says if there is an older page.
+            var query = PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.entryColumns) FROM journal WHERE rollout = $1 AND sequence < $2
+                    ORDER BY sequence DESC LIMIT $3
+                    """)
+            try query.binds.append(rollout, context: .default)
+            try query.binds.append(before ?? Int64.max, context: .default)
+            try query.binds.append(limit + 1, context: .default)
+            let newestFirst = try await Self.entries(try await connection.query(query, logger: logger))
+            let page = Array(newestFirst.prefix(limit).reversed())
+            return HistoryPage(entries: page, next: newestFirst.count > limit ? page.first?.sequence : nil)
+        }
+    }
+
+    public func ping() async throws {
+        try await read("reach \(location)") { [logger] connection in
+            try await connection.query("SELECT 1", logger: logger)
+            return ()
+        }
+    }
+
+    public func head() async throws -> JournalHead? {
+        try await read("read the journal's head") { [logger] connection in try await Self.head(connection, logger: logger) }
+    }
+
+    public func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification {
+        try await read("walk the hash chain") { [logger, auditKey, keyedFrom] connection in
+            var walk = ChainWalk(key: auditKey, keyedFrom: keyedFrom, anchor: anchor)
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT \(Self.entryColumns) FROM journal ORDER BY sequence"), logger: logger)
+            for try await row in rows.decode((Int64, Int64, String, Int, String, String, String, String).self) {
+                if let broken = walk.step(
+                    sequence: row.0, recordedAt: row.1, rollout: row.2, run: row.3, kind: row.4, body: row.5, link: row.6,
+                    stored: row.7)
+                {
+                    return broken
+                }
+            }
+            return walk.finish()
+        }
+    }
+}

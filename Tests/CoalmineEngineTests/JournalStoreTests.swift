@@ -1,0 +1,248 @@
+import CoalmineCore
+import CoalmineJournal
+import CoalmineTestSupport
+import Foundation
+import Testing
+
+/// What every journal store guarantees, run on SQLite and on PostgreSQL alike.
+@Suite struct JournalStoreTests {
+    func unit(_ bodies: [String]) -> JournalUnit {
+        var unit = JournalUnit()
+        unit.entries = bodies.map { NewJournalEntry(rollout: "tf-model-service", run: 1, kind: .transition, body: $0) }
+        return unit
+    }
+
+    @Test func aRunWithTheEndToEndSuiteAlsoRunsEveryStoreTestOnPostgreSQL() {
+        // scripts/test.sh sets COALMINE_E2E and starts the scratch cluster: a missing cluster there must fail, not
+        // quietly halve this suite.
+        guard ProcessInfo.processInfo.environment["COALMINE_E2E"] == "1" else { return }
+        #expect(StoreKind.available == [.sqlite, .postgres], "\(ScratchPostgres.Unavailable())")
+    }
+
+    @Test(arguments: StoreKind.available) func entriesChainAndVerify(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            try await journal.commit([unit(["{\"a\":1}", "{\"a\":2}"]), unit(["{\"a\":3}"])], at: Timestamp(secondsSinceEpoch: 1))
+            try await journal.commit([unit(["{\"a\":4}"])], at: Timestamp(secondsSinceEpoch: 2))
+            let entries = try await journal.history(of: "tf-model-service")
+            #expect(entries.map(\.sequence) == [1, 2, 3, 4])
+            #expect(entries.map(\.body) == ["{\"a\":1}", "{\"a\":2}", "{\"a\":3}", "{\"a\":4}"], "bodies byte for byte")
+            #expect(entries[1].previousHash == entries[0].hash)
+            #expect(entries[3].previousHash == entries[2].hash, "across commits")
+            #expect(entries[3].recordedAt == Timestamp(secondsSinceEpoch: 2))
+            #expect(try await journal.verifyChain() == .intact(entries: 4))
+            #expect(try await journal.head() == JournalHead(sequence: 4, hash: entries[3].hash))
+            #expect(try await journal.latestTransitions() == ["tf-model-service": "{\"a\":4}"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func concurrentCommitsFromTwoConnectionsFormOneChain(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            // Two opens of one database: two replicas' worth of writers.
+            let first = try await scratch.open()
+            let second = try await scratch.open()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in [first, second] {
+                    group.addTask {
+                        for index in 0..<25 {
+                            try await writer.commit([self.unit(["{\"n\":\(index)}", "{\"n\":\(index)}"])], at: Timestamp(secondsSinceEpoch: 1))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await first.verifyChain() == .intact(entries: 100))
+            #expect(try await second.history(of: "tf-model-service").map(\.sequence) == Array(1...100))
+        }
+    }
+
+    @Test(arguments: StoreKind.available.flatMap { kind in [1, 3, 4, 6, 7].map { (kind, $0) } })
+    func historyPagesWalkBackToTheFirstEntryAndNoFurther(kind: StoreKind, limit: Int) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            // Six entries of this rollout between entries of another.
+            var mixed = JournalUnit()
+            for index in 0..<6 {
+                mixed.entries.append(NewJournalEntry(rollout: "tf-model-service", run: 1, kind: .transition, body: "{\"i\":\(index)}"))
+                mixed.entries.append(NewJournalEntry(rollout: "ranker", run: 1, kind: .transition, body: "{}"))
+            }
+            try await journal.commit([mixed], at: Timestamp(secondsSinceEpoch: 1))
+            var pages: [HistoryPage] = []
+            var before: Int64?
+            repeat {
+                let page = try await journal.history(of: "tf-model-service", before: before, limit: limit)
+                #expect(page.entries.count == min(limit, 6 - pages.count * limit))
+                #expect(page.entries.map(\.sequence) == page.entries.map(\.sequence).sorted(), "oldest first within a page")
+                pages.append(page)
+                before = page.next
+            } while before != nil && pages.count < 10
+            #expect(pages.count == (6 + limit - 1) / limit, "no empty page at the end, even when \(limit) divides 6")
+            #expect(pages.last?.next == nil)
+            let walked = pages.reversed().flatMap(\.entries)
+            #expect(walked == (try await journal.history(of: "tf-model-service")), "the pages are the whole history, once")
+            #expect(try await journal.history(of: "tf-model-service", before: 1, limit: 5) == HistoryPage(entries: [], next: nil))
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func oldDeliveriesArePrunedInBatches(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            var old = JournalUnit()
+            old.deliveries = (0..<4500).map { AlertDeliveryKey(fingerprint: "f\($0)", startsAt: "s", status: .firing) }
+            old.firingChanges = [.fires(rollout: "tf-model-service", Self.firing("f7"))]
+            try await journal.commit([old], at: Timestamp(secondsSinceEpoch: 1))
+            var recent = JournalUnit()
+            recent.deliveries = [AlertDeliveryKey(fingerprint: "new", startsAt: "s", status: .resolved)]
+            try await journal.commit([recent], at: Timestamp(secondsSinceEpoch: 100))
+
+            #expect(try await journal.pruneDeliveries(seenBefore: Timestamp(secondsSinceEpoch: 50)) == 4500, "over three batches")
+            let kept = try await journal.deliveries(seenSince: Timestamp(secondsSinceEpoch: 0))
+            #expect(Set(kept.keys.map(\.fingerprint)) == ["new"], "the recent one")
+            #expect(kept.values.first == Timestamp(secondsSinceEpoch: 100))
+            #expect(try await journal.firingAlerts()["tf-model-service"]?.map(\.fingerprint) == ["f7"], "firing alerts stay")
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func deliveriesForgottenAndSeenAgainInOneCommitAreRemembered(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            let key = AlertDeliveryKey(fingerprint: "f1", startsAt: "s", status: .firing)
+            var seen = JournalUnit()
+            seen.deliveries = [key, AlertDeliveryKey(fingerprint: "f2", startsAt: "s", status: .firing)]
+            try await journal.commit([seen], at: Timestamp(secondsSinceEpoch: 1))
+            var forget = JournalUnit()
+            forget.forgottenDeliveries = [key, AlertDeliveryKey(fingerprint: "f2", startsAt: "s", status: .firing)]
+            var again = JournalUnit()
+            again.deliveries = [key]
+            try await journal.commit([forget, again], at: Timestamp(secondsSinceEpoch: 5))
+            let kept = try await journal.deliveries(seenSince: Timestamp(secondsSinceEpoch: 0))
+            #expect(kept == [key: Timestamp(secondsSinceEpoch: 5)], "f1 seen anew after it was forgotten; f2 gone")
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func firingAlertsKeepTheOrderTheyBeganFiringIn(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            var first = JournalUnit()
+            first.firingChanges = [
+                .starts(rollout: "tf-model-service", Self.firing("a")), .starts(rollout: "tf-model-service", Self.firing("b")),
+                .starts(rollout: "tf-model-service", Self.firing("c")), .starts(rollout: "ranker", Self.firing("a")),
+            ]
+            try await journal.commit([first], at: Timestamp(secondsSinceEpoch: 1))
+            var second = JournalUnit()
+            // a fires again in a new episode: it moves to the end. b ends. c is updated in place.
+            second.firingChanges = [
+                .fires(rollout: "tf-model-service", Self.firing("a", startsAt: "later")),
+                .ends(rollout: "tf-model-service", fingerprint: "b"),
+                .starts(rollout: "tf-model-service", Self.firing("c", name: "Renamed")),
+            ]
+            var third = JournalUnit()
+            third.firingChanges = [.starts(rollout: "tf-model-service", Self.firing("d"))]
+            try await journal.commit([second, third], at: Timestamp(secondsSinceEpoch: 2))
+            let firing = try await journal.firingAlerts()
+            #expect(firing["tf-model-service"]?.map(\.fingerprint) == ["c", "a", "d"])
+            #expect(firing["tf-model-service"]?.first?.name == "Renamed")
+            #expect(firing["tf-model-service"]?[1].startsAt == "later")
+            #expect(firing["ranker"]?.map(\.fingerprint) == ["a"])
+            #expect(try await journal.firingAlerts(of: "tf-model-service") == firing["tf-model-service"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func theDatabaseRefusesEditsAndDeletions(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            try await journal.commit([unit(["{}"])], at: Timestamp(secondsSinceEpoch: 1))
+            await #expect(throws: (any Error).self) { try await scratch.tamper("UPDATE journal SET body = '{\"x\":1}'") }
+            await #expect(throws: (any Error).self) { try await scratch.tamper("DELETE FROM journal") }
+            if kind == .postgres {
+                await #expect(throws: (any Error).self) { try await scratch.tamper("TRUNCATE journal") }
+            }
+            #expect(try await journal.verifyChain() == .intact(entries: 1))
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func aTamperedRowIsNamedByVerification(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            try await journal.commit(
+                [unit(["{\"to\":\"observing\"}", "{\"to\":\"paused\"}", "{\"to\":\"rolled-back\"}"])], at: Timestamp(secondsSinceEpoch: 1))
+            // Whoever owns the database can drop the guards too; the hash chain still tells.
+            try await scratch.dropAppendOnlyGuards()
+            try await scratch.tamper("UPDATE journal SET body = '{\"to\":\"promoted\"}' WHERE sequence = 2")
+            #expect(try await journal.verifyChain() == .broken(sequence: 2, reason: "its content does not match its hash"))
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func aDeletedRowIsNamedByVerification(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            try await journal.commit([unit(["{}", "{}", "{}"])], at: Timestamp(secondsSinceEpoch: 1))
+            try await scratch.dropAppendOnlyGuards()
+            try await scratch.tamper("DELETE FROM journal WHERE sequence = 2")
+            #expect(try await journal.verifyChain() == .broken(sequence: 2, reason: "entry 2 is missing"))
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func effectsWaitInTheOutboxUntilSettled(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            var first = JournalUnit()
+            first.effects = [
+                NewEffect(
+                    rollout: "tf-model-service", run: 1, lane: .router(rollout: "tf-model-service"),
+                    effect: .setWeights(WeightSplit(run: 1, canary: 5))),
+                NewEffect(
+                    rollout: "tf-model-service", run: 1, lane: .notifier("slack"),
+                    effect: .setWeights(WeightSplit(run: 1, canary: 10))),
+            ]
+            let created = try await journal.commit([first], at: Timestamp(secondsSinceEpoch: 1))
+            let pending = try await journal.pendingEffects()
+            #expect(pending.count == 2)
+            #expect(pending == created, "the commit hands back exactly what the outbox holds")
+            #expect(pending.map(\.lane) == [.router(rollout: "tf-model-service"), .notifier("slack")])
+            let requested = try await journal.history(of: "tf-model-service")
+            #expect(requested.map(\.kind) == [.effectRequested, .effectRequested], "each effect is journaled as requested")
+            #expect(requested[0].body.contains("\"effectId\":\(pending[0].id)"))
+
+            var settle = JournalUnit()
+            settle.settlements = [
+                EffectSettlement(pending[0], .applied(WeightSplit(run: 1, canary: 5)), tried: true),
+                EffectSettlement(pending[1], .retrying(error: "503 from chat", at: Timestamp(secondsSinceEpoch: 30)), tried: true),
+            ]
+            try await journal.commit([settle], at: Timestamp(secondsSinceEpoch: 2))
+            let waiting = try await journal.pendingEffects()
+            #expect(waiting.map(\.id) == [pending[1].id], "the applied one is done, the retrying one waits")
+            #expect(waiting.first?.attempts == 1)
+            #expect(waiting.first?.lastError == "503 from chat")
+            #expect(waiting.first?.nextAttemptAt == Timestamp(secondsSinceEpoch: 30))
+            #expect(try await journal.pruneOutbox(settledBefore: Timestamp(secondsSinceEpoch: 3)) == 1, "only the settled row")
+            #expect(try await journal.pendingEffects().map(\.id) == [pending[1].id])
+            #expect(try await journal.verifyChain() == .intact(entries: 4))
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func aLinkIsUsedOnce(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            let use = ActionLinkUse(
+                nonce: "n-1", rollout: "tf-model-service", action: .rollback, actor: "alice",
+                usedAt: Timestamp(secondsSinceEpoch: 1))
+            var first = JournalUnit()
+            first.linkUses = [use]
+            first.entries = [NewJournalEntry(rollout: "tf-model-service", run: 1, kind: .humanAction, body: "{}")]
+            try await journal.commit([first], at: Timestamp(secondsSinceEpoch: 1))
+            var second = JournalUnit()
+            second.linkUses = [use]
+            second.entries = [NewJournalEntry(rollout: "tf-model-service", run: 1, kind: .humanAction, body: "{}")]
+            await #expect(throws: (any Error).self) { try await journal.commit([second], at: Timestamp(secondsSinceEpoch: 2)) }
+            #expect(try await journal.linkUses() == [use])
+            #expect(try await journal.verifyChain() == .intact(entries: 1), "the refused commit wrote nothing")
+        }
+    }
+
+    static func firing(_ fingerprint: String, startsAt: String = "s", name: String = "A") -> FiringAlert {
+        FiringAlert(
+            observation: AlertObservation(status: .firing, fingerprint: fingerprint, startsAt: startsAt, labels: ["alertname": name]),
+            role: .gate, receivedAt: Timestamp(secondsSinceEpoch: 1))
+    }
+}
