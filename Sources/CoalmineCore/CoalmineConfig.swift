@@ -57,6 +57,13 @@ public struct ServerSettings: Equatable, Sendable {
     public var headTimeout: Duration = .seconds(10)
     /// A request's body must arrive within this long of its head.
     public var bodyTimeout: Duration = .seconds(30)
+    /// With `store.postgres`: this replica's name among its peers; nil means the host name (a pod's name).
+    public var replicaId: String?
+    /// With `store.postgres`: how peers reach this replica to forward requests to it when it leads; nil means
+    /// `http://<host name>:<listen port>`.
+    public var advertiseURL: String?
+    /// With `store.postgres`: how long a leader's lease lasts unless renewed (renewed every third of it).
+    public var leaderLease: Duration = .seconds(15)
 
     public init() {}
 }

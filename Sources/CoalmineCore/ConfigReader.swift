@@ -23,6 +23,11 @@ public struct ConfigReader {
         let defaults = readDefaults(root.take("defaults"))
         let rollouts = readRollouts(root.take("rollouts"), defaults: defaults, notifiers: notifiers)
         let limits = readLimits(root.take("limits"))
+        if store.postgres == nil {
+            // One SQLite journal has one writer: there are no peers to name or reach.
+            if server.replicaId != nil { report("server.replicaId", "applies only with store.postgres (several replicas)") }
+            if server.advertiseURL != nil { report("server.advertiseURL", "applies only with store.postgres (several replicas)") }
+        }
         finish(root)
         return CoalmineConfig(
             server: server, store: store, kubernetes: kubernetes, notifiers: notifiers, defaults: defaults,
@@ -66,6 +71,21 @@ public struct ConfigReader {
             } else {
                 report(fields.pathOf("publicURL"), "must start with http:// or https://, found '\(url)'")
             }
+        }
+        settings.replicaId = string(fields.take("replicaId"), at: fields.pathOf("replicaId"), nullable: true)
+        if let id = settings.replicaId, id.isEmpty || id.count > 253 || id.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            report(fields.pathOf("replicaId"), "must be 1 to 253 characters without spaces, found '\(id)'")
+        }
+        if let url = string(fields.take("advertiseURL"), at: fields.pathOf("advertiseURL"), nullable: true) {
+            if url.hasPrefix("http://") || url.hasPrefix("https://") {
+                settings.advertiseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            } else {
+                report(fields.pathOf("advertiseURL"), "must start with http:// or https://, found '\(url)'")
+            }
+        }
+        if case .some(.some(let lease)) = duration(fields.take("leaderLease"), at: fields.pathOf("leaderLease")) {
+            // Renewed every third of the lease: under three seconds a slow renewal would cost the lead.
+            if lease >= .seconds(3) { settings.leaderLease = lease } else { report(fields.pathOf("leaderLease"), "must be at least 3s") }
         }
         for (key, keyPath) in [("idleTimeout", \ServerSettings.idleTimeout), ("headTimeout", \.headTimeout), ("bodyTimeout", \.bodyTimeout)] {
             guard case .some(.some(let timeout)) = duration(fields.take(key), at: fields.pathOf(key)) else { continue }

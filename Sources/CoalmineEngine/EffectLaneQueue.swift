@@ -53,6 +53,11 @@ public final class EffectLaneQueue: Sendable {
         if needsRunner { activations.activate(lane) }
     }
 
+    /// Empties the lane; its runner, if one was left from a lost lead, is gone with the runner service.
+    func reset() {
+        state.withLock { $0 = State() }
+    }
+
     /// For the lane's task when it finds nothing due: true, and the lane counts as without a task, when nothing
     /// waits or is held; false when work arrived meanwhile.
     func finishIfIdle() -> Bool {

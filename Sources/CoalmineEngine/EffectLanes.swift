@@ -19,6 +19,12 @@ public struct EffectLanes: Sendable {
         for (lane, items) in Dictionary(grouping: items, by: \.lane) { queues[lane]?.add(items) }
     }
 
+    /// Forgets what every lane held and starts again from `items`: the outbox as a new leader finds it.
+    func reset(to items: [OutboxItem]) {
+        for queue in queues.values { queue.reset() }
+        add(items)
+    }
+
     func retire(_ settlements: [EffectSettlement]) {
         for (lane, settlements) in Dictionary(grouping: settlements, by: \.effect.lane) { queues[lane]?.retire(settlements) }
     }

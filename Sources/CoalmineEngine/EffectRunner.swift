@@ -18,11 +18,15 @@ public struct EffectRunner: Service {
     let links: ActionLinks
     let clock: @Sendable () -> Timestamp
     let logger: Logger
+    /// Asked before each effect starts; nil when one process owns the journal.
+    let gate: (any EffectGate)?
 
     public init(
         engine: RolloutEngine, router: any TrafficRouter, notifiers: [any Notifier], links: ActionLinks,
-        clock: @escaping @Sendable () -> Timestamp = Timestamp.now, logger: Logger = Logger(label: "coalmine.effects")
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now, logger: Logger = Logger(label: "coalmine.effects"),
+        gate: (any EffectGate)? = nil
     ) {
+        self.gate = gate
         self.engine = engine
         self.router = router
         self.notifiers = Dictionary(uniqueKeysWithValues: notifiers.map { ($0.name, $0) })
@@ -88,6 +92,8 @@ public struct EffectRunner: Service {
         }
         for item in items {
             guard item.nextAttemptAt <= clock() else { return item.nextAttemptAt }
+            // A replica that no longer leads starts nothing; the new leader runs the effect.
+            if let gate, await !gate.mayStart(item) { return clock() + .seconds(1) }
             let settlement = await execute(item)
             guard await journal([settlement], in: queue) else { return queue.held?.retryAt }
             if case .retrying(_, let at) = settlement.outcome { return at }

@@ -45,11 +45,12 @@ public actor RolloutEngine {
     var alertsLastSeen: [String: [String: Timestamp]] = [:]
 
     /// Rebuilds every rollout's state from the journal: its newest transition, with deadlines as stored. Effects
-    /// still pending go back to their lanes; those that can no longer run (their rollout or notifier was removed
-    /// from the config) are journaled as failed, once.
+    /// still pending go back to their lanes (see `takeUpEffects`) unless `startsEffects` is false: a replica that
+    /// does not lead takes them up only when it does (`resumeFromJournal`).
     public init(
         config: CoalmineConfig, store: any JournalStore, clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "coalmine.engine")
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "coalmine.engine"),
+        startsEffects: Bool = true
     ) async throws {
         self.config = config
         self.store = store
@@ -63,13 +64,19 @@ public actor RolloutEngine {
         memory = try await Self.load(store, config, now: clock())
         durableStates = Mutex(memory.states.mapValues(\.withoutFiringAlerts))
         deadlines = DeadlineSchedule(memory.states)
+        if startsEffects { try await takeUpEffects() }
+    }
 
+    /// Puts the outbox's pending effects in their lanes. Those that can no longer run (their rollout or notifier
+    /// was removed from the config) are journaled as failed, once.
+    private func takeUpEffects() async throws {
+        var pending: [OutboxItem] = []
         var orphans: [EffectSettlement] = []
         for item in try await store.pendingEffects() {
             if let reason = Self.whyUnrunnable(item, in: config) {
                 orphans.append(EffectSettlement(item, .failed(error: reason), tried: false))
             } else {
-                effectLanes.add([item])
+                pending.append(item)
             }
         }
         if !orphans.isEmpty {
@@ -84,6 +91,18 @@ public actor RolloutEngine {
                         "error": "\(orphan.outcome.error ?? "")"])
             }
         }
+        effectLanes.reset(to: pending)
+    }
+
+    /// When this replica becomes the leader: everything the engine knows is read from the journal again (another
+    /// replica led meanwhile), and the pending effects are taken up, as at a start.
+    public func resumeFromJournal() async throws {
+        memory = try await Self.load(store, config, now: clock())
+        alertsLastSeen = [:]
+        durableStates.withLock { $0 = memory.states.mapValues(\.withoutFiringAlerts) }
+        deadlines = DeadlineSchedule(memory.states)
+        try await takeUpEffects()
+        deadlineWakeup.signal()
     }
 
     /// What the journal says the engine knows: each rollout's newest transition with its exact firing alerts, the

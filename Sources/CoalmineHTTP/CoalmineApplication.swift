@@ -11,6 +11,15 @@ import Prometheus
 public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some ApplicationProtocol {
     let router = Router(context: CoalmineRequestContext.self)
     let metricsFactory = PrometheusMetricsFactory(registry: runtime.registry)
+    if let replica = runtime.replica {
+        router.add(
+            middleware: LeaderForwarding(
+                standing: replica, client: runtime.httpClient.client, apiToken: runtime.credentials.apiToken,
+                maxBodyBytes: max(runtime.config.server.webhook.maxBodyBytes, OperatorAPIRoutes.maxBodyBytes),
+                timeout: .seconds(10)))
+    }
+    ClusterRoutes(journal: runtime.replica?.journal, replica: runtime.replica, credentials: runtime.credentials)
+        .register(on: router)
     WebhookRoutes(
         engine: runtime.engine, credentials: runtime.credentials,
         maxBodyBytes: runtime.config.server.webhook.maxBodyBytes, metricsFactory: metricsFactory, clock: runtime.clock
@@ -28,7 +37,7 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
 
     let effects = EffectRunner(
         engine: runtime.engine, router: runtime.router, notifiers: runtime.notifiers, links: runtime.links,
-        clock: runtime.clock, logger: logger)
+        clock: runtime.clock, logger: logger, gate: runtime.replica)
     let ticker = RolloutTicker(engine: runtime.engine, clock: runtime.clock, logger: logger)
     let drift = DriftWatcher(
         engine: runtime.engine, router: runtime.router, interval: runtime.config.kubernetes.resyncEvery, logger: logger)
@@ -39,7 +48,22 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
         engine: runtime.engine, store: runtime.store, retention: runtime.config.store, clock: runtime.clock, logger: logger)
     let anchor = JournalAnchor(
         store: runtime.store, interval: runtime.config.store.auditAnchorEvery, metricsFactory: metricsFactory, logger: logger)
-    services += [effects, ticker, drift, pruner, anchor]
+    let leaderOnly: [any Service] = [effects, ticker, drift, pruner, anchor]
+    if let replica = runtime.replica {
+        // Only the leader keeps the clock, runs effects, watches drift and prunes; the others answer requests by
+        // forwarding them.
+        services.append(
+            ReplicaLeadership(
+                standing: replica, engine: runtime.engine, lease: runtime.config.server.leaderLease,
+                metricsFactory: metricsFactory, logger: logger,
+                leaderWork: {
+                    await withDiscardingTaskGroup { group in
+                        for service in leaderOnly { group.addTask { try? await service.run() } }
+                    }
+                }))
+    } else {
+        services += leaderOnly
+    }
     let server = runtime.config.server
     let timeouts = ConnectionTimeouts(
         idle: .init(server.idleTimeout), head: .init(server.headTimeout), body: .init(server.bodyTimeout))

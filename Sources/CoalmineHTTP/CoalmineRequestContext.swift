@@ -5,7 +5,7 @@ import NIOCore
 public struct CoalmineRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Nil where there is no socket (the router tests).
-    public let remoteAddress: SocketAddress?
+    public var remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

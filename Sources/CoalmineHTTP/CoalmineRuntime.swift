@@ -3,6 +3,7 @@ import CoalmineCore
 import CoalmineEngine
 import CoalmineJournal
 import CoalmineKubernetes
+import Foundation
 import Logging
 import Metrics
 import Prometheus
@@ -24,6 +25,9 @@ public struct CoalmineRuntime: Sendable {
     public let clock: @Sendable () -> Timestamp
     /// Secret files created by this start, to be announced once.
     public let createdSecrets: [String]
+    /// With a PostgreSQL journal: this replica's standing among its peers (every serve on PostgreSQL is a replica,
+    /// even alone).
+    public let replica: ReplicaStanding?
 
     /// Opens the journal, reads (or creates) the secrets, picks the router and notifiers, recovers the engine.
     public static func make(
@@ -63,9 +67,18 @@ public struct CoalmineRuntime: Sendable {
             journal = try await openJournal(config.store, auditKey: try secret(config.store.auditKeyFile), logger: logger)
         }
         let registry = PrometheusCollectorRegistry()
+        var replica: ReplicaStanding?
+        if let postgres = journal as? PostgresJournal {
+            let host = ProcessInfo.processInfo.hostName
+            replica = ReplicaStanding(
+                replica: config.server.replicaId ?? host,
+                advertiseURL: config.server.advertiseURL ?? "http://\(host):\(config.server.listenPort)", journal: postgres,
+                logger: logger)
+        }
+        // A replica takes up pending effects only once it leads.
         let engine = try await RolloutEngine(
             config: config, store: journal, clock: clock, metricsFactory: PrometheusMetricsFactory(registry: registry),
-            logger: logger)
+            logger: logger, startsEffects: replica == nil)
         let cluster = try router == nil ? ClusterConnection.make(config.kubernetes, withheldVariables: config.secretVariables, logger: logger) : nil
         let trafficRouter = router ?? cluster?.router ?? DryRunRouter(logger: logger)
         let httpClient = HTTPClientService()
@@ -81,7 +94,7 @@ public struct CoalmineRuntime: Sendable {
         return CoalmineRuntime(
             config: config, engine: engine, store: journal, router: trafficRouter, notifiers: channels,
             credentials: credentials, links: links, httpClient: httpClient, kubernetes: cluster?.client, registry: registry,
-            clock: clock, createdSecrets: created)
+            clock: clock, createdSecrets: created, replica: replica)
     }
 
     /// The journal the config names: the SQLite file, or the PostgreSQL database with the password from its file.

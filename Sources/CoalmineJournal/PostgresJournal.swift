@@ -4,16 +4,19 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The journal in PostgreSQL, shared by every replica of one cluster: the same tables, the same hash chain and the
 /// same guarantees as `SQLiteJournal`. A commit holds a transaction-scoped advisory lock while it extends the chain,
 /// so commits from several processes still form one unbroken chain.
 public final class PostgresJournal: JournalStore {
-    private let client: PostgresClient
+    let client: PostgresClient
     /// The client's connection pool works only while its `run()` does. A journal is opened by `serve`, by the CLI
     /// and by tests alike, so it runs the pool itself for as long as it is open; `close()` ends it.
     private let pool: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
+    /// Set when replicas share this journal: commits go through only from the leader, in its current term.
+    private let fence = Mutex<LeaderFence?>(nil)
     private let auditKey: SymmetricKey?
     public let keyedFrom: Int64?
     /// `host:port/database`, for messages.
@@ -61,6 +64,12 @@ public final class PostgresJournal: JournalStore {
         }
     }
 
+    /// From now on every commit checks, in its own transaction, that `fence.replica` leads in `fence.epoch`, and
+    /// fails with `NotLeader` otherwise (at once while `epoch` is nil).
+    public func setFence(_ fence: LeaderFence) {
+        self.fence.withLock { $0 = fence }
+    }
+
     /// Closes every connection.
     public func close() async {
         pool.cancel()
@@ -88,7 +97,7 @@ public final class PostgresJournal: JournalStore {
         }
     }
 
-    private func transaction<Result: Sendable>(
+    func transaction<Result: Sendable>(
         _ doing: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
@@ -98,7 +107,7 @@ public final class PostgresJournal: JournalStore {
         }
     }
 
-    private func read<Result: Sendable>(
+    func read<Result: Sendable>(
         _ doing: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
@@ -122,8 +131,11 @@ public final class PostgresJournal: JournalStore {
     @discardableResult
     public func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem] {
         let effectCount = units.reduce(0) { $0 + $1.effects.count }
+        let fence = self.fence.withLock { $0 }
+        if let fence, fence.epoch == nil { throw NotLeader(replica: fence.replica) }
         return try await transaction("commit to the journal at \(location)") { [logger, auditKey] connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
+            if let fence { try await Self.check(fence, connection, logger: logger) }
             let last = try await Self.head(connection, logger: logger)
             var ids: [Int64] = []
             if effectCount > 0 {
@@ -138,6 +150,18 @@ public final class PostgresJournal: JournalStore {
             try await rows.write(connection, logger: logger)
             return created
         }
+    }
+
+    /// Fails unless `fence` still holds the lead. The row stays share-locked until the commit ends, so a takeover
+    /// (which updates it) waits for this commit, and the new leader's first read of the journal sees it.
+    static func check(_ fence: LeaderFence, _ connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT replica = \(fence.replica) AND epoch = \(fence.epoch ?? -1) AND expires_at > clock_timestamp()
+            FROM coalmine_leader WHERE id = 1 FOR SHARE
+            """, logger: logger)
+        for try await holds in rows.decode(Bool.self) where holds { return }
+        throw NotLeader(replica: fence.replica)
     }
 
     // MARK: reads

@@ -118,7 +118,33 @@ enum PostgresSchema {
                     FOR EACH ROW EXECUTE FUNCTION coalmine_refuse_change()
                 """,
             ]
-        )
+        ),
+        (
+            "v2-leadership",
+            [
+                // One row: who leads, in which term (epoch), until when. Times are the database's, so replicas with
+                // skewed clocks still agree on when a lease ends.
+                """
+                CREATE TABLE coalmine_leader (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    replica TEXT NOT NULL,
+                    epoch BIGINT NOT NULL,
+                    expires_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "INSERT INTO coalmine_leader (id, replica, epoch, expires_at) VALUES (1, '', 0, '-infinity')",
+                """
+                CREATE TABLE coalmine_replica (
+                    id TEXT PRIMARY KEY,
+                    advertise_url TEXT NOT NULL,
+                    started_at TIMESTAMPTZ NOT NULL,
+                    heartbeat_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                // The term under which each effect was last started: a deposed leader cannot start one.
+                "ALTER TABLE outbox ADD COLUMN claimed_epoch BIGINT",
+            ]
+        ),
     ]
 
     /// Brings the database up to the newest version; returns the names of the versions it applied.

@@ -7,10 +7,13 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
     public var description: String
     /// The SQLSTATE the server answered with, when it answered.
     public var sqlState: String?
+    /// The write was refused because this replica does not lead.
+    public var isNotLeader = false
 
-    init(description: String, sqlState: String? = nil) {
+    init(description: String, sqlState: String? = nil, notLeader: Bool = false) {
         self.description = description
         self.sqlState = sqlState
+        self.isNotLeader = notLeader
     }
 
     init(doing: String, _ error: any Error) {
@@ -19,6 +22,7 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
 
     private static func explaining(_ error: any Error, doing: String) -> PostgresStoreError {
         if let known = error as? PostgresStoreError { return known }
+        if let notLeader = error as? NotLeader { return PostgresStoreError(description: "\(notLeader)", notLeader: true) }
         if let transaction = error as? PostgresTransactionError,
             let cause = transaction.closureError ?? transaction.beginError ?? transaction.commitError
                 ?? transaction.rollbackError
