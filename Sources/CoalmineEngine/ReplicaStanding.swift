@@ -36,7 +36,7 @@ public final class ReplicaStanding: EffectGate, Sendable {
     }
 
     /// Whether the lease taken at `validUntil` still runs by this process's clock.
-    var isWithinLease: Bool {
+    public var isWithinLease: Bool {
         let now = ContinuousClock.now
         return state.withLock { $0.validUntil.map { now < $0 } ?? false }
     }

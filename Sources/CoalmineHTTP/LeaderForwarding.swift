@@ -44,7 +44,10 @@ struct LeaderForwarding: RouterMiddleware {
             context.remoteAddress = address
         }
         let now = standing.current
-        if now.isLeader || Self.localPaths.contains(request.uri.path) {
+        if Self.localPaths.contains(request.uri.path) { return try await next(request, context) }
+        if now.isLeader {
+            // A leader that slept past its lease (a paused process) must not act on what it knew before.
+            guard standing.isWithinLease else { return unavailable("replica \(standing.replica)'s lease lapsed; it is renewing it") }
             return try await next(request, context)
         }
         guard forwarded == nil else {

@@ -17,6 +17,24 @@ struct StatusCommand: AsyncParsableCommand {
         var rollouts: [RolloutView]
     }
 
+    struct Cluster: Decodable {
+        var leader: String?
+        var epoch: Int64
+        var answeredBy: String
+        var replicas: [Replica]
+
+        struct Replica: Decodable {
+            var id: String
+        }
+
+        /// The header line: who leads, among how many.
+        var header: String {
+            let names = replicas.map(\.id).joined(separator: ", ")
+            let lead = leader.map { "leader \($0) (term \(epoch))" } ?? "no leader right now (a failover is under way)"
+            return "\(lead); replicas: \(names); answered by \(answeredBy)"
+        }
+    }
+
     func run() async throws {
         let api = try client.client()
         try await reportingFailures {
@@ -29,6 +47,10 @@ struct StatusCommand: AsyncParsableCommand {
                 name == nil
                 ? try JSONDecoder().decode(RolloutList.self, from: data).rollouts
                 : [try JSONDecoder().decode(RolloutView.self, from: data)]
+            // Only a PostgreSQL journal has replicas; on SQLite the cluster call is a 404 and there is no header.
+            if let cluster = try? JSONDecoder().decode(Cluster.self, from: try await api.send(.GET, "/api/v1/cluster")) {
+                print(cluster.header + "\n")
+            }
             print(StatusTable.render(views))
             if name != nil, let view = views.first, !view.firingAlerts.isEmpty {
                 print("\n" + StatusTable.firingAlerts(of: view))

@@ -24,6 +24,13 @@ final class ManagedProcess {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// Sends `signal` (SIGKILL, SIGSTOP, SIGCONT) to the process; after SIGKILL, waits until it is gone.
+    func send(_ signal: Int32) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+        if signal == SIGKILL { process.waitUntilExit() }
+    }
     var exitStatus: Int32 { process.terminationStatus }
 
     /// SIGTERM, then SIGKILL if it is still running after 10 seconds: a child can inherit an ignored SIGTERM

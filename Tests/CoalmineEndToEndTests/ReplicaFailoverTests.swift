@@ -1,0 +1,285 @@
+import CoalmineCore
+import CoalmineKubernetes
+import CoalmineTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// Replicas of the built binary on one PostgreSQL database: any replica takes requests, one leads, a killed or
+/// paused leader is replaced without losing an acknowledged alert or acting twice. Enabled with the end-to-end
+/// suite when the scratch PostgreSQL runs (scripts/test.sh starts both).
+@Suite(.serialized) struct ReplicaFailoverTests {
+    static let enabled = BreakerLoopTests.enabled && ScratchPostgres.isAvailable
+
+    /// Runs `scenario` in a world of `replicas` processes; a failure carries the replicas' logs.
+    static func inWorld(
+        replicas: Int, rollouts: [String], bake: String = "1h",
+        _ scenario: @Sendable (ReplicaWorld, KubernetesAPIDouble, ChatCaptureServer) async throws -> Void
+    ) async throws {
+        let workspace = try TestWorkspace()
+        let double = KubernetesAPIDouble()
+        let capture = ChatCaptureServer()
+        let database = try await ScratchPostgres.freshDatabase()
+        try await double.run { kubernetes in
+            try await capture.run { chat in
+                let world = try ReplicaWorld(
+                    directory: workspace.directory, replicas: replicas, rollouts: rollouts, bake: bake, kubernetes: kubernetes,
+                    chat: chat, database: database, double: double)
+                defer { world.stop() }
+                do {
+                    try await scenario(world, double, capture)
+                } catch {
+                    Issue.record("\(error)\n\(world.logs)")
+                }
+            }
+        }
+    }
+
+    static func canaryWeight(_ double: KubernetesAPIDouble, _ rollout: String) -> Int64? {
+        double.object("virtualservices", namespace: "ml", name: "\(rollout)-route")?["spec"]?["http"]?[0]?["route"]?[1]?["weight"]?.int
+    }
+
+    /// A notice's identity: the same rollout, run, state version and event is the same notice.
+    static func noticeID(_ json: [String: Any]) -> String? {
+        guard let rollout = json["rollout"] as? String, let run = json["run"] as? Int,
+            let version = json["stateVersion"] as? Int, let event = json["event"] as? String
+        else { return nil }
+        return "\(rollout)/\(run)/\(version)/\(event)"
+    }
+
+    /// The notice inside a journaled `effect-requested` of the notifier lane.
+    static func requestedNoticeID(_ entry: [String: Any], rollout: String) -> String? {
+        guard entry["kind"] as? String == "effect-requested", let body = entry["body"] as? [String: Any],
+            (body["lane"] as? String)?.hasPrefix("notifier:") == true
+        else { return nil }
+        func find(_ value: Any) -> [String: Any]? {
+            if let object = value as? [String: Any] {
+                if object["stateVersion"] != nil, object["kind"] != nil { return object }
+                for child in object.values { if let found = find(child) { return found } }
+            }
+            return nil
+        }
+        guard let notice = find(body), let run = notice["run"] as? Int, let version = notice["stateVersion"] as? Int,
+            let kind = notice["kind"] as? String
+        else { return nil }
+        return "\(rollout)/\(run)/\(version)/\(kind)"
+    }
+
+    /// Tries replicas in turn, as Alertmanager's retries would reach a live one, until one answers 200.
+    static func deliver(_ body: Data, _ world: ReplicaWorld, startingAt first: Int) async throws -> Int {
+        let token = try world.webhookToken
+        for attempt in 0..<400 {
+            let replica = (first + attempt) % world.ports.count
+            if let answer = try? await world.request(.POST, "\(world.url(replica))/hooks/alertmanager", token: token, json: body),
+                answer.status == 200
+            {
+                return attempt
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ReplicaWorld.Refused(description: "no replica took a delivery in 400 attempts")
+    }
+
+    /// Asks the running replicas who leads, until one of them names a leader.
+    static func currentLeader(_ world: ReplicaWorld) async throws -> Int {
+        let found = Mutex<Int?>(nil)
+        try await eventually("a leader", within: .seconds(30)) {
+            for replica in world.ports.indices where world.isRunning(replica) {
+                if let leader = try? await world.leader(asking: replica), world.isRunning(leader) {
+                    found.withLock { $0 = leader }
+                    return true
+                }
+            }
+            return false
+        }
+        return found.withLock { $0! }
+    }
+
+    @Test(.enabled(if: enabled), .timeLimit(.minutes(6)))
+    func aStormOverThreeReplicasSurvivesTwoLeaderKillsWithEveryAlertJournaledOnce() async throws {
+        let rollouts = (0..<20).map { "model-\($0)" }
+        try await Self.inWorld(replicas: 3, rollouts: rollouts) { world, double, capture in
+            try await Self.storm(world, double, capture, rollouts)
+        }
+    }
+
+    static func storm(_ world: ReplicaWorld, _ double: KubernetesAPIDouble, _ capture: ChatCaptureServer, _ rollouts: [String]) async throws {
+        try await world.start(0)
+        try await eventually("r0 to lead") { try await world.leader(asking: 0) == 0 }
+        try await world.start(1)
+        try await world.start(2)
+        for (index, rollout) in rollouts.enumerated() {
+            _ = try await world.api(
+                .POST, "/api/v1/rollouts/\(rollout)/start", via: index % 3,
+                json: ["actor": "alice", "canaryVersion": "2.13.0-gpu", "stableVersion": "2.12.0"])
+        }
+
+        // 2,000 distinct alerts, ten a request. The first ten abort rollouts 0–9; the rest are gates.
+        let requests = (0..<200).map { request in
+            ReplicaWorld.webhook(
+                (0..<10).map { offset in
+                    let alert = request * 10 + offset
+                    return ("fp-\(alert)", alert < 10 ? "Abort" : "Gate", rollouts[alert % rollouts.count])
+                })
+        }
+        let storm = try await Self.sendKillingLeaders(requests, world)
+        #expect(storm.accepted == 200)
+        #expect(storm.kills.count == 2)
+        #expect(storm.retried > 0, "the kills were felt: some deliveries were refused and sent again")
+        #expect(storm.failovers.allSatisfy { $0 <= .seconds(3 + 5) }, "a new leader within leaderLease + 5s: \(storm.failovers)")
+        let leader = try await Self.currentLeader(world)
+
+        // Every alert answered 200 is in the journal exactly once.
+        var histories: [String: [[String: Any]]] = [:]
+        for rollout in rollouts { histories[rollout] = try await world.history(of: rollout, via: leader) }
+        var received: [String: Int] = [:]
+        for entry in histories.values.joined() where entry["kind"] as? String == "alert-received" {
+            if let fingerprint = (entry["body"] as? [String: Any])?["fingerprint"] as? String { received[fingerprint, default: 0] += 1 }
+        }
+        #expect(received.count == 2000, "every acknowledged alert is journaled")
+        #expect(received.values.allSatisfy { $0 == 1 }, "none twice: \(received.filter { $0.value > 1 }.keys.sorted().prefix(5))")
+
+        // The weights on the cluster converge to what the journal says.
+        try await eventually("the VirtualServices to match the journal", within: .seconds(60)) {
+            for rollout in rollouts {
+                let view = try await world.api(.GET, "/api/v1/rollouts/\(rollout)", via: leader).json
+                guard let weight = view["canaryWeight"] as? Int, Self.canaryWeight(double, rollout) == Int64(weight) else {
+                    return false
+                }
+            }
+            return true
+        }
+        for (index, rollout) in rollouts.enumerated() {
+            #expect(Self.canaryWeight(double, rollout) == (index < 10 ? 0 : 5), "\(rollout): aborted ones back at 0, gated ones held at 5")
+        }
+
+        // Every notice the journal asked for reaches the chat once, or twice where a kill cut its delivery short.
+        var requested = Set<String>()
+        for (rollout, entries) in histories {
+            for entry in entries { if let id = Self.requestedNoticeID(entry, rollout: rollout) { requested.insert(id) } }
+        }
+        try await eventually("every requested notice to arrive", within: .seconds(60)) { [requested] in
+            Set(capture.captured("notices").compactMap { Self.noticeID($0.json) }).isSuperset(of: requested)
+        }
+        try await Task.sleep(for: .seconds(2))
+        var deliveries: [String: Int] = [:]
+        for notice in capture.captured("notices") { if let id = Self.noticeID(notice.json) { deliveries[id, default: 0] += 1 } }
+        #expect(requested.count >= 50, "started 20, paused 10, rolling back and rolled back 10 each")
+        #expect(Set(deliveries.keys) == requested, "no notice the journal did not ask for")
+        #expect(deliveries.values.allSatisfy { $0 <= 2 }, "\(deliveries.filter { $0.value > 2 })")
+        #expect(deliveries.values.filter { $0 == 2 }.count <= 2, "a repeat only where one of the two kills cut a delivery")
+
+        let verify = try ManagedProcess(
+            "audit", ReplicaWorld.binary, ["audit", "verify", "--config", "\(world.directory)/r\(leader).yaml"],
+            logDirectory: world.directory)
+        while verify.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        let output = try String(contentsOfFile: verify.logPath, encoding: .utf8)
+        #expect(verify.exitStatus == 0)
+        #expect(output.contains("hash chain intact"), "\(output)")
+    }
+
+    /// Sends `requests` from eight senders, each to the next replica while one refuses, and kills -9 whoever
+    /// leads once a third and again once two thirds of them are in, bringing the killed replica back as
+    /// Kubernetes would.
+    static func sendKillingLeaders(_ requests: [Data], _ world: ReplicaWorld) async throws -> StormProgress {
+            let storm = StormProgress()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    while true {
+                        guard let index = storm.take(below: requests.count) else { return }
+                        storm.accept(afterRetries: try await Self.deliver(requests[index], world, startingAt: index % 3))
+                    }
+                }
+            }
+            group.addTask {
+                // Kill -9 whoever leads once a third, then again once two thirds of the storm are in; bring the
+                // killed replica back as Kubernetes would.
+                for threshold in [60, 130] {
+                    while storm.accepted < threshold { try await Task.sleep(for: .milliseconds(20)) }
+                    let leader = try await Self.currentLeader(world)
+                    world.send(SIGKILL, to: leader)
+                    let killedAt = ContinuousClock.now
+                    _ = try await Self.currentLeader(world)
+                    storm.killed(leader, replacedAfter: ContinuousClock.now - killedAt)
+                    try await world.start(leader)
+                }
+            }
+            try await group.waitForAll()
+        }
+        return storm
+    }
+
+    @Test(.enabled(if: enabled), .timeLimit(.minutes(3)))
+    func aLeaderPausedPastItsLeaseWritesNothingWhenItWakes() async throws {
+        try await Self.inWorld(replicas: 2, rollouts: ["tf-model-service"], bake: "8s") { world, double, _ in
+            try await world.start(0)
+            try await eventually("r0 to lead") { try await world.leader(asking: 0) == 0 }
+            try await world.start(1)
+            _ = try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start", via: 0, json: ["actor": "alice"])
+            try await eventually("the first step on the cluster") { Self.canaryWeight(double, "tf-model-service") == 5 }
+
+            // r0 stops mid-bake and sleeps past its lease and the step's deadline; r1 takes over and a human rolls
+            // back through it.
+            world.send(SIGSTOP, to: 0)
+            try await eventually("r1 to lead", within: .seconds(20)) { try await world.leader(asking: 1) == 1 }
+            _ = try await world.api(.POST, "/api/v1/rollouts/tf-model-service/rollback", via: 1, json: ["actor": "bob", "reason": "pause test"])
+            try await eventually("the rollback on the cluster") { Self.canaryWeight(double, "tf-model-service") == 0 }
+            try await Task.sleep(for: .seconds(9))
+            let entriesBefore = try await world.history(of: "tf-model-service", via: 1).count
+            let patchesBefore = double.requests.filter { $0.method == "PATCH" }.count
+
+            // Woken, r0 still believes the rollout is at 5 % with its step due. It must write nothing.
+            world.send(SIGCONT, to: 0)
+            try await Task.sleep(for: .seconds(5))
+            #expect(double.requests.filter { $0.method == "PATCH" }.count == patchesBefore, "no weight from the woken replica")
+            #expect(Self.canaryWeight(double, "tf-model-service") == 0)
+            let entries = try await world.history(of: "tf-model-service", via: 1)
+            #expect(entries.count == entriesBefore, "nothing journaled by the woken replica: \(entries.suffix(3))")
+            #expect(try await world.leader(asking: 0) == 1, "r0 forwards to and names the new leader")
+            let view = try await world.api(.GET, "/api/v1/rollouts/tf-model-service", via: 0).json
+            #expect(view["state"] as? String == "rolled-back", "r0 answers with the leader's state")
+        }
+    }
+}
+
+/// Shared by the storm's senders and its killer.
+final class StormProgress: Sendable {
+    private struct State {
+        var next = 0
+        var accepted = 0
+        /// Requests that needed more than one try: they met a killed leader or a failover.
+        var retried = 0
+        var kills: [Int] = []
+        var failovers: [Duration] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// The next request to send, nil once all are taken.
+    func take(below count: Int) -> Int? {
+        state.withLock { state in
+            guard state.next < count else { return nil }
+            defer { state.next += 1 }
+            return state.next
+        }
+    }
+
+    func accept(afterRetries retries: Int) {
+        state.withLock { state in
+            state.accepted += 1
+            if retries > 0 { state.retried += 1 }
+        }
+    }
+    func killed(_ replica: Int, replacedAfter failover: Duration) {
+        state.withLock { state in
+            state.kills.append(replica)
+            state.failovers.append(failover)
+        }
+    }
+    var accepted: Int { state.withLock { $0.accepted } }
+    var kills: [Int] { state.withLock { $0.kills } }
+    var retried: Int { state.withLock { $0.retried } }
+    /// From each kill until a live replica led.
+    var failovers: [Duration] { state.withLock { $0.failovers } }
+}
