@@ -243,6 +243,85 @@ import Testing
     }
 }
 
+extension ReplicaFailoverTests {
+    @Test(.enabled(if: enabled), .timeLimit(.minutes(3)))
+    func bothAlertmanagersOfAnHAPairDeliverAndTheAlertActsOnce() async throws {
+        try await Self.inWorld(replicas: 2, rollouts: ["tf-model-service"]) { world, double, capture in
+            try await world.start(0)
+            try await eventually("r0 to lead") { try await world.leader(asking: 0) == 0 }
+            try await world.start(1)
+            _ = try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start", via: 1, json: ["actor": "alice"])
+            try await eventually("the first step on the cluster") { Self.canaryWeight(double, "tf-model-service") == 5 }
+
+            // Two real Alertmanagers clustered with each other, each sending to a different replica.
+            let webPorts = [try freePort(), try freePort()]
+            let clusterPorts = [try freePort(), try freePort()]
+            var alertmanagers: [ManagedProcess] = []
+            defer { for alertmanager in alertmanagers { alertmanager.stop() } }
+            for index in 0..<2 {
+                try """
+                    route:
+                      receiver: coalmine
+                      group_by: [alertname]
+                      group_wait: 1s
+                      group_interval: 1s
+                      repeat_interval: 2s
+                    receivers:
+                      - name: coalmine
+                        webhook_configs:
+                          - url: \(world.url(index))/hooks/alertmanager
+                            send_resolved: true
+                            http_config: { authorization: { credentials_file: "\(world.directory)/webhook-token" } }
+                    """.write(toFile: "\(world.directory)/am\(index).yml", atomically: true, encoding: .utf8)
+                alertmanagers.append(
+                    try ManagedProcess(
+                        "alertmanager-\(index)", "/usr/bin/prometheus-alertmanager",
+                        [
+                            "--config.file=\(world.directory)/am\(index).yml", "--storage.path=\(world.directory)/am\(index)",
+                            "--web.listen-address=127.0.0.1:\(webPorts[index])",
+                            "--cluster.listen-address=127.0.0.1:\(clusterPorts[index])",
+                            "--cluster.peer=127.0.0.1:\(clusterPorts[1 - index])",
+                            // No wait for the peer's notification log: both deliver, as a pair does whenever its
+                            // gossip lags (without it the second stays silent while the first succeeds).
+                            "--cluster.peer-timeout=0s",
+                        ],
+                        logDirectory: world.directory))
+            }
+            for port in webPorts {
+                try await eventually("Alertmanager on \(port)") {
+                    try await world.request(.GET, "http://127.0.0.1:\(port)/-/ready").status == 200
+                }
+            }
+            // As Prometheus does: the same alert to every Alertmanager.
+            let alert = try JSONSerialization.data(withJSONObject: [
+                ["labels": ["alertname": "Abort", "service": "tf-model-service"], "startsAt": "2026-11-29T08:00:00Z"]
+            ])
+            for port in webPorts {
+                let answer = try await world.request(.POST, "http://127.0.0.1:\(port)/api/v2/alerts", json: alert)
+                #expect(answer.status == 200)
+            }
+            try await eventually("the rollback on the cluster", within: .seconds(60)) { Self.canaryWeight(double, "tf-model-service") == 0 }
+            // Both send (once the pair has settled, about ten seconds), and re-send at their repeat interval.
+            try await eventually("both Alertmanagers to have delivered", within: .seconds(60)) {
+                for port in webPorts {
+                    let metrics = String(decoding: try await world.request(.GET, "http://127.0.0.1:\(port)/metrics").body, as: UTF8.self)
+                    let sent = metrics.split(separator: "\n").first { $0.hasPrefix(#"alertmanager_notifications_total{integration="webhook"}"#) }
+                    guard let count = sent.flatMap({ Int($0.split(separator: " ").last ?? "") }), count >= 1 else { return false }
+                }
+                return true
+            }
+            let entries = try await world.history(of: "tf-model-service", via: 1)
+            #expect(entries.filter { $0["kind"] as? String == "alert-received" }.count == 1, "one alert, however often delivered")
+            let rollbacks = entries.filter {
+                $0["kind"] as? String == "transition" && ($0["body"] as? [String: Any])?["to"] as? String == "rolling-back"
+            }
+            #expect(rollbacks.count == 1)
+            let pages = capture.captured("notices").filter { $0.json["event"] as? String == "rolling-back" }
+            #expect(pages.count == 1, "one page for one alert")
+        }
+    }
+}
+
 /// Shared by the storm's senders and its killer.
 final class StormProgress: Sendable {
     private struct State {
