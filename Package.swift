@@ -184,6 +184,7 @@ let package = Package(
             dependencies: [
                 "CoalmineCore", "CoalmineKubernetes", "CoalmineTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

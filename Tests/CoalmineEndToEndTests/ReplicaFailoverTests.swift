@@ -1,6 +1,7 @@
 import CoalmineCore
 import CoalmineKubernetes
 import CoalmineTestSupport
+import Crypto
 import Foundation
 import Synchronization
 import Testing
@@ -13,7 +14,7 @@ import Testing
 
     /// Runs `scenario` in a world of `replicas` processes; a failure carries the replicas' logs.
     static func inWorld(
-        replicas: Int, rollouts: [String], bake: String = "1h",
+        replicas: Int, rollouts: [String], bake: String = "1h", actions: String? = nil,
         _ scenario: @Sendable (ReplicaWorld, KubernetesAPIDouble, ChatCaptureServer) async throws -> Void
     ) async throws {
         let workspace = try TestWorkspace()
@@ -23,7 +24,8 @@ import Testing
         try await double.run { kubernetes in
             try await capture.run { chat in
                 let world = try ReplicaWorld(
-                    directory: workspace.directory, replicas: replicas, rollouts: rollouts, bake: bake, kubernetes: kubernetes,
+                    directory: workspace.directory, replicas: replicas, rollouts: rollouts, bake: bake, actions: actions,
+                    kubernetes: kubernetes,
                     chat: chat, database: database, double: double)
                 defer { world.stop() }
                 do {
@@ -319,6 +321,97 @@ extension ReplicaFailoverTests {
             let pages = capture.captured("notices").filter { $0.json["event"] as? String == "rolling-back" }
             #expect(pages.count == 1, "one page for one alert")
         }
+    }
+}
+
+extension ReplicaFailoverTests {
+    @Test(.enabled(if: enabled), .timeLimit(.minutes(2)))
+    func aFollowerAnswersHealthItselfAndForwardsEverythingElseToTheLeader() async throws {
+        try await Self.inWorld(replicas: 2, rollouts: ["tf-model-service"]) { world, _, _ in
+            try await world.start(0)
+            try await eventually("r0 to lead") { try await world.leader(asking: 0) == 0 }
+            try await world.start(1)
+            try await eventually("r1 to know the leader") { try await world.leader(asking: 1) == 0 }
+
+            #expect(try await world.request(.GET, "\(world.url(1))/readyz").status == 200, "followers serve too")
+            let metrics = { (replica: Int) async throws -> String in
+                String(decoding: try await world.request(.GET, "\(world.url(replica))/metrics").body, as: UTF8.self)
+            }
+            #expect(try await metrics(0).contains(#"coalmine_leader{replica="r0"} 1"#))
+            #expect(try await metrics(1).contains(#"coalmine_leader{replica="r1"} 0"#))
+
+            let cluster = try await world.api(.GET, "/api/v1/cluster", via: 1).json
+            #expect(cluster["answeredBy"] as? String == "r1")
+            #expect((cluster["replicas"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["r0", "r1"])
+            #expect(try await world.request(.GET, "\(world.url(1))/api/v1/cluster").status == 401, "the cluster view needs the API token")
+
+            // The leader's answers, refusals included, come back through the follower unchanged.
+            let viaFollower = try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start", via: 1, json: ["actor": "alice"]).json
+            #expect(viaFollower["state"] as? String == "observing")
+            let refused = try await world.request(
+                .POST, "\(world.url(1))/hooks/alertmanager", token: "wrong", json: ReplicaWorld.webhook([("f", "Gate", "tf-model-service")]))
+            #expect(refused.status == 401)
+            #expect(String(decoding: refused.body, as: UTF8.self).contains("missing or wrong credentials"), "the leader's own words")
+            let conflict = try await world.request(
+                .POST, "\(world.url(1))/api/v1/rollouts/tf-model-service/start", token: try world.apiToken,
+                json: try JSONSerialization.data(withJSONObject: ["actor": "bob"]))
+            #expect(conflict.status == 409, "already running: the leader's refusal, relayed")
+
+            // A request already forwarded once is never passed on again: a follower refuses it rather than loop.
+            let looped = try await world.request(
+                .GET, "\(world.url(1))/api/v1/rollouts", token: try world.apiToken, headers: ["X-Coalmine-Forwarded-By": "r0"])
+            #expect(looped.status == 503)
+
+            let status = try await Self.cli(world, ["status", "--config", "\(world.directory)/r1.yaml"])
+            #expect(status.contains("leader r0 (term 1); replicas: r0, r1; answered by r1"), "\(status)")
+        }
+    }
+
+    @Test(.enabled(if: enabled), .timeLimit(.minutes(2)))
+    func theLeaderBelievesAForwardedClientAddressOnlyWithAReplicasProof() async throws {
+        let proxy = #"identityHeader: X-Forwarded-Email, trustedProxy: { cidrs: ["10.0.0.0/8"] }"#
+        try await Self.inWorld(replicas: 2, rollouts: ["tf-model-service"], actions: proxy) { world, _, capture in
+            try await world.start(0)
+            try await eventually("r0 to lead") { try await world.leader(asking: 0) == 0 }
+            try await world.start(1)
+            _ = try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start", via: 1, json: ["actor": "alice"])
+            _ = try await Self.deliver(ReplicaWorld.webhook([("g1", "Gate", "tf-model-service")]), world, startingAt: 1)
+            let link = Mutex<String?>(nil)
+            try await eventually("a paused notice with links") {
+                let paused = capture.captured("notices").first { $0.json["event"] as? String == "paused" }
+                let actions = paused?.json["actions"] as? [[String: Any]]
+                link.withLock { $0 = actions?.first { $0["action"] as? String == "rollback" }?["url"] as? String }
+                return link.withLock { $0 } != nil
+            }
+            let url = try #require(link.withLock { $0 })
+            let path = String(url[try #require(url.range(of: "/actions/")).lowerBound...])
+
+            // Straight to the leader from 127.0.0.1, claiming a proxy's address without the replicas' proof.
+            var headers = [
+                "X-Forwarded-Email": "mallory@example.com", "X-Coalmine-Forwarded-By": "r1",
+                "X-Coalmine-Forwarded-Peer": "10.0.0.7", "X-Coalmine-Forwarded-Proof": String(repeating: "0", count: 64),
+            ]
+            let forged = try await world.request(.POST, "\(world.url(0))\(path)", headers: headers)
+            #expect(forged.status == 401, "the claimed address is not believed")
+            // With the proof a replica makes (an HMAC under the API token every replica holds), it is.
+            let material = Data("r1\n10.0.0.7\nPOST\n\(path)".utf8)
+            headers["X-Forwarded-Email"] = "alice@example.com"
+            headers["X-Coalmine-Forwarded-Proof"] = HMAC<SHA256>.authenticationCode(
+                for: material, using: SymmetricKey(data: Data(try world.apiToken.utf8))
+            ).map { String(format: "%02x", $0) }.joined()
+            let vouched = try await world.request(.POST, "\(world.url(0))\(path)", headers: headers)
+            #expect(vouched.status == 200)
+            let view = try await world.api(.GET, "/api/v1/rollouts/tf-model-service", via: 0).json
+            #expect(["rolling-back", "rolled-back"].contains(view["state"] as? String))
+            let actions = try await world.history(of: "tf-model-service", via: 1).filter { $0["kind"] as? String == "human-action" }
+            #expect((actions.last?["body"] as? [String: Any])?["actor"] as? String == "alice@example.com")
+        }
+    }
+
+    static func cli(_ world: ReplicaWorld, _ arguments: [String]) async throws -> String {
+        let process = try ManagedProcess("cli-\(arguments[0])", ReplicaWorld.binary, arguments, logDirectory: world.directory)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        return try String(contentsOfFile: process.logPath, encoding: .utf8)
     }
 }
 

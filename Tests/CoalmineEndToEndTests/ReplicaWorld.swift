@@ -22,7 +22,8 @@ final class ReplicaWorld: Sendable {
     /// `ml` (put into `double` here).
     init(
         directory: String, replicas: Int, rollouts: [String], bake: String = "1h", lease: String = "3s",
-        kubernetes: String, chat: String, database: PostgresStoreSettings, double: KubernetesAPIDouble
+        actions: String? = nil, kubernetes: String, chat: String, database: PostgresStoreSettings,
+        double: KubernetesAPIDouble
     ) throws {
         self.directory = directory
         self.rollouts = rollouts
@@ -64,7 +65,7 @@ final class ReplicaWorld: Sendable {
                   leaderLease: \(lease)
                   webhook: { auth: { bearerTokenFile: "\(directory)/webhook-token" } }
                   api: { tokenFile: "\(directory)/api-token" }
-                  actions: { signingKeyFile: "\(directory)/action-key" }
+                  actions: { signingKeyFile: "\(directory)/action-key"\(actions.map { ", \($0)" } ?? "") }
                 store:
                   postgres:
                     url: "postgres://\(database.user)@\(database.host):\(database.port)/\(database.database)?sslmode=disable"
@@ -135,9 +136,12 @@ final class ReplicaWorld: Sendable {
         }
     }
 
-    func request(_ method: HTTPMethod, _ url: String, token: String? = nil, json: Data? = nil) async throws -> World.Answer {
+    func request(
+        _ method: HTTPMethod, _ url: String, token: String? = nil, json: Data? = nil, headers: [String: String] = [:]
+    ) async throws -> World.Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
