@@ -292,6 +292,38 @@ import Testing
         #expect(problems("{ postgres: { url: \"postgres://c@db/j\", pool: 0 } }") == ["store.postgres.pool: must be at least 1"])
     }
 
+    @Test func replicaKeysApplyOnlyWithAPostgreSQLJournal() throws {
+        let postgres = "store: { postgres: { url: \"postgres://c@db/j\" } }\n"
+        let defaults = try ConfigLoader.parse(postgres + Self.minimalRollout)
+        #expect(defaults.server.replicaId == nil, "the host name, read at start")
+        #expect(defaults.server.advertiseURL == nil)
+        #expect(defaults.server.leaderLease == .seconds(15))
+        let set = try ConfigLoader.parse(
+            "server: { replicaId: coalmine-0, advertiseURL: \"http://coalmine-0.coalmine:9095/\", leaderLease: 20s }\n" + postgres
+                + Self.minimalRollout)
+        #expect(set.server.replicaId == "coalmine-0")
+        #expect(set.server.advertiseURL == "http://coalmine-0.coalmine:9095")
+        #expect(set.server.leaderLease == .seconds(20))
+        #expect(
+            throws: ConfigProblems([
+                ConfigProblem(path: "server.replicaId", message: "applies only with store.postgres (several replicas)"),
+                ConfigProblem(path: "server.advertiseURL", message: "applies only with store.postgres (several replicas)"),
+            ])
+        ) {
+            try ConfigLoader.parse("server: { replicaId: a, advertiseURL: \"http://a:9095\" }\n" + Self.minimalRollout)
+        }
+        #expect(throws: ConfigProblems([ConfigProblem(path: "server.leaderLease", message: "must be at least 3s")])) {
+            try ConfigLoader.parse("server: { leaderLease: 1s }\n" + postgres + Self.minimalRollout)
+        }
+        #expect(
+            throws: ConfigProblems([
+                ConfigProblem(path: "server.advertiseURL", message: "must start with http:// or https://, found 'coalmine-0:9095'")
+            ])
+        ) {
+            try ConfigLoader.parse("server: { advertiseURL: \"coalmine-0:9095\" }\n" + postgres + Self.minimalRollout)
+        }
+    }
+
     @Test func onlyALogNotifierTakesShowLinksAndItIsOffUnlessSet() throws {
         let config = try ConfigLoader.parse(
             """

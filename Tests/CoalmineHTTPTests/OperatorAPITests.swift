@@ -43,6 +43,18 @@ import Testing
         }
     }
 
+    @Test func theClusterViewIsA404OnSQLiteSayingWhy() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            #expect(try await client.execute(uri: "/api/v1/cluster", method: .get).status == .unauthorized)
+            let cluster = try await client.execute(uri: "/api/v1/cluster", method: .get, headers: fixture.apiAuth)
+            #expect(cluster.status == .notFound)
+            #expect(
+                cluster.json["error"] as? String
+                    == "no cluster: this Coalmine keeps its journal in SQLite and runs alone (store.postgres lets replicas share one)")
+        }
+    }
+
     @Test func unknownRolloutsAndActionsAre404() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in
