@@ -60,7 +60,7 @@ public struct ServerSettings: Equatable, Sendable {
     /// With `store.postgres`: this replica's name among its peers; nil means the host name (a pod's name).
     public var replicaId: String?
     /// With `store.postgres`: how peers reach this replica to forward requests to it when it leads; nil means
-    /// `http://<host name>:<listen port>`.
+    /// `http://<the address the host name resolves to>:<listen port>` (a pod's IP in Kubernetes).
     public var advertiseURL: String?
     /// With `store.postgres`: how long a leader's lease lasts unless renewed (renewed every third of it).
     public var leaderLease: Duration = .seconds(15)

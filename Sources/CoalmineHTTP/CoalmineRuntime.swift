@@ -72,7 +72,9 @@ public struct CoalmineRuntime: Sendable {
             let host = ProcessInfo.processInfo.hostName
             replica = ReplicaStanding(
                 replica: config.server.replicaId ?? host,
-                advertiseURL: config.server.advertiseURL ?? "http://\(host):\(config.server.listenPort)", journal: postgres,
+                advertiseURL: config.server.advertiseURL
+                    ?? ReplicaAddress.defaultAdvertiseURL(hostName: host, port: config.server.listenPort),
+                journal: postgres,
                 logger: logger)
         }
         // A replica takes up pending effects only once it leads.

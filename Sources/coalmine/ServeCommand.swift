@@ -20,6 +20,11 @@ struct ServeCommand: AsyncParsableCommand {
         print(
             "coalmine: config \(options.path), journal \(config.store.location), router \(config.kubernetes.mode.rawValue),"
                 + " listening on \(config.server.listenHost):\(config.server.listenPort)")
+        if let replica = runtime.replica {
+            print(
+                "coalmine: replica \(replica.replica), reached by peers at \(replica.advertiseURL);"
+                    + " leader lease \(config.server.leaderLease)")
+        }
         let app = buildApplication(runtime, logger: logger)
         try await app.runService()
     }
