@@ -106,4 +106,53 @@ import Yams
             #expect(try RouteLayout.istio.entryIndex(in: json, for: rollout) == 0)
         }
     }
+
+    @Test func theReplicaSetRunsTwoPodsApartWithADisruptionBudgetAndSharedSecrets() throws {
+        let manifests = try Self.documents(in: "kubernetes-replicas")
+        #expect(
+            Set(manifests.compactMap { $0["kind"] as? String })
+                == ["Deployment", "PodDisruptionBudget", "ConfigMap", "Secret", "NetworkPolicy"])
+        let deployment = try #require(manifests.first { $0["kind"] as? String == "Deployment" })
+        let spec = deployment["spec"] as? [String: Any] ?? [:]
+        #expect((spec["replicas"] as? Int ?? 0) >= 2)
+        #expect(((spec["strategy"] as? [String: Any])?["rollingUpdate"] as? [String: Any])?["maxUnavailable"] as? Int == 0)
+        let pod = (spec["template"] as? [String: Any])?["spec"] as? [String: Any] ?? [:]
+        let antiAffinity = (pod["affinity"] as? [String: Any])?["podAntiAffinity"] as? [String: Any] ?? [:]
+        let required = antiAffinity["requiredDuringSchedulingIgnoredDuringExecution"] as? [[String: Any]] ?? []
+        #expect(required.map { $0["topologyKey"] as? String } == ["kubernetes.io/hostname"], "never two replicas on one node")
+        #expect(!manifests.contains { $0["kind"] as? String == "PersistentVolumeClaim" }, "no local journal")
+
+        let budget = try #require(manifests.first { $0["kind"] as? String == "PodDisruptionBudget" })
+        let budgetSpec = budget["spec"] as? [String: Any] ?? [:]
+        #expect(budgetSpec["minAvailable"] as? Int == 1)
+        #expect(
+            (budgetSpec["selector"] as? [String: Any])?["matchLabels"] as? [String: String]
+                == ((spec["selector"] as? [String: Any])?["matchLabels"] as? [String: String]))
+
+        // Every file the config reads is on a read-only Secret mount: nothing is generated per pod, so the replicas
+        // hold the same tokens and keys.
+        let configMap = try #require(manifests.first { $0["kind"] as? String == "ConfigMap" })
+        let config = try ConfigLoader.parse(try #require((configMap["data"] as? [String: Any])?["coalmine.yaml"] as? String))
+        let postgres = try #require(config.store.postgres)
+        #expect(postgres.sslMode == .verifyFull)
+        let container = (pod["containers"] as? [[String: Any]])?.first ?? [:]
+        let mounts = (container["volumeMounts"] as? [[String: Any]] ?? [])
+        let secretVolumes = Set((pod["volumes"] as? [[String: Any]] ?? []).filter { $0["secret"] != nil }.compactMap { $0["name"] as? String })
+        let secretFolders = mounts.filter { secretVolumes.contains($0["name"] as? String ?? "") && $0["readOnly"] as? Bool == true }
+            .compactMap { $0["mountPath"] as? String }
+        var files = [config.server.apiTokenFile, config.server.actions.signingKeyFile, config.store.auditKeyFile]
+        files += [postgres.passwordFile, postgres.caFile].compactMap { $0 }
+        if case .bearer(let file) = config.server.webhook.auth { files.append(file) }
+        for file in files {
+            #expect(secretFolders.contains { file.hasPrefix($0 + "/") }, "\(file) comes from a Secret")
+        }
+
+        let peers = try #require(manifests.first { $0["kind"] as? String == "NetworkPolicy" })
+        let peerSpec = peers["spec"] as? [String: Any] ?? [:]
+        let ingress = (peerSpec["ingress"] as? [[String: Any]])?.first ?? [:]
+        #expect(
+            ((ingress["from"] as? [[String: Any]])?.first?["podSelector"] as? [String: Any])?["matchLabels"] as? [String: String]
+                == ["app.kubernetes.io/name": "coalmine"], "replicas reach one another")
+        #expect((ingress["ports"] as? [[String: Any]])?.map { $0["port"] as? Int } == [9095])
+    }
 }
