@@ -16,6 +16,10 @@
   lateness N   N rollouts baking 1 s a step, all started: how late each scheduled step was journaled after its
                bake ended (median, worst); how long the outbox took to drain (every weight change and notice
                settled); and the CPU the server used while all sat idle afterwards
+  postgres     ingest as above with the journal on PostgreSQL 15 (local, fsync on), beside Alertmanager in the same
+               run
+  failover N   three replicas on PostgreSQL, the leader killed -9 N times: from each kill to the first webhook a
+               surviving replica answers 200 (median, worst), with the lease length
 
 Prints one table and writes it as JSON (--json PATH). Figures, not verdicts: nothing here fails on a number.
 """
@@ -71,11 +75,39 @@ def wait_until_ready(process, port, path, name, seconds):
     sys.exit(f"{name} was not ready within {seconds} s")
 
 
-class Server:
-    """One `coalmine serve` on a config of its own in `work`."""
+class ScratchPostgres:
+    """A PostgreSQL database for one measure: in the cluster scripts/test.sh started (COALMINE_TEST_POSTGRES_URL),
+    or in one started here with scripts/scratch-postgres.sh and removed at exit."""
+    cluster = None
 
-    def __init__(self, binary, work, rollouts=1, bake="1h", kubernetes=None):
-        self.binary, self.work = binary, work
+    @classmethod
+    def database(cls):
+        if "COALMINE_TEST_POSTGRES_URL" not in os.environ:
+            directory = tempfile.mkdtemp(prefix="coalmine-bench-postgres-")
+            exports = subprocess.run([os.path.join(REPO, "scripts/scratch-postgres.sh"), "start", directory],
+                                     capture_output=True, text=True, check=True).stdout
+            for name, value in re.findall(r"export (\w+)='([^']*)'", exports):
+                os.environ[name] = value
+            atexit.register(lambda: subprocess.run([os.path.join(REPO, "scripts/scratch-postgres.sh"), "stop", directory]))
+        url, password_file = os.environ["COALMINE_TEST_POSTGRES_URL"], os.environ["COALMINE_TEST_POSTGRES_PASSWORD_FILE"]
+        name = f"coalmine_bench_{os.getpid()}_{int(time.time() * 1000)}"
+        cls.psql(url, f"CREATE DATABASE {name}")
+        return url.replace("/postgres?", f"/{name}?"), password_file
+
+    @staticmethod
+    def psql(url, sql):
+        with open(os.environ["COALMINE_TEST_POSTGRES_PASSWORD_FILE"]) as f:
+            password = f.read().strip()
+        return subprocess.run(["psql", url.replace("?sslmode=disable", ""), "-tAc", sql], env={**os.environ, "PGPASSWORD": password},
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+
+class Server:
+    """One `coalmine serve` on a config of its own in `work` (`name` tells several apart: they share the secrets).
+    With `postgres` (url, passwordFile) the journal is there, and the server is a replica."""
+
+    def __init__(self, binary, work, rollouts=1, bake="1h", kubernetes=None, postgres=None, name="coalmine", lease=None):
+        self.binary, self.work, self.name = binary, work, name
         self.port = free_port()
         with open(os.path.join(REPO, "config/coalmine.yaml")) as f:
             config = f.read()
@@ -96,18 +128,23 @@ class Server:
                         f"users: [{{ name: coalmine, user: {{ token: bench-token }} }}]\n")
             config = re.sub(r"kubernetes:\n  mode: dry-run[^\n]*\n",
                             f'kubernetes: {{ mode: kubeconfig, kubeconfig: "{work}/kubeconfig", resyncEvery: 1h }}\n', config)
-        self.config = os.path.join(work, "coalmine.yaml")
+        if postgres:
+            url, password_file = postgres
+            config = re.sub(r'  sqlite: \{[^}]*\}\n', f'  postgres: {{ url: "{url}", passwordFile: "{password_file}" }}\n', config)
+            config = config.replace("server:\n", f"server:\n  replicaId: {name}\n  advertiseURL: \"http://127.0.0.1:{self.port}\"\n"
+                                    + (f"  leaderLease: {lease}\n" if lease else ""), 1)
+        self.config = os.path.join(work, f"{name}.yaml")
         with open(self.config, "w") as f:
             f.write(config)
         self.process = None
 
     def start(self):
         """Starts the server; returns the seconds until /readyz answered 200."""
-        log = open(os.path.join(self.work, "serve.log"), "ab")
+        log = open(os.path.join(self.work, f"{self.name}.log"), "ab")
         started = time.monotonic()
         self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=log, stderr=log)
         STARTED.append(self.process)
-        wait_until_ready(self.process, self.port, "/readyz", f"coalmine serve (see {self.work}/serve.log)", 120)
+        wait_until_ready(self.process, self.port, "/readyz", f"coalmine serve (see {self.work}/{self.name}.log)", 120)
         return time.monotonic() - started
 
     def stop(self):
@@ -257,7 +294,7 @@ def bench_actions(binary, double_binary, samples, storm_rate, storm_services):
         storm_result = json.loads(next(l for l in storm_output.splitlines() if l.startswith("INGEST "))[len("INGEST "):])
 
         # Breakers put rollouts in front of a human; the log notifier prints each one's "Roll back" link.
-        log_path = os.path.join(work, "serve.log")
+        log_path = os.path.join(work, f"{server.name}.log")
         links = {}
         for index in range(2 * samples + 1, 3 * samples + 1):
             status, _ = server.request("POST", "/hooks/alertmanager", one_alert(f"svc-{index}", "CanaryErrorRatioHigh", "breaker"), token)
@@ -525,12 +562,13 @@ def start_all(server, names):
         assert status == 200, (status, answer)
 
 
-def bench_ingest(binary, services, seconds, rounds=2):
+def bench_ingest(binary, services, seconds, rounds=2, postgres=False):
     """Coalmine's webhook (durable) and Alertmanager's POST /api/v2/alerts (in memory) on the same stream of new
     alerts, A B A B: 64 connections, 10 alerts a request, each request for one of `services` started rollouts."""
     work = tempfile.mkdtemp(prefix="coalmine-bench-")
     try:
-        server = Server(binary, work, rollouts=services + 1)
+        database = ScratchPostgres.database() if postgres else None
+        server = Server(binary, work, rollouts=services + 1, postgres=database)
         server.start()
         start_all(server, [f"svc-{i}" for i in range(1, services + 1)])
         time.sleep(1)
@@ -547,15 +585,20 @@ def bench_ingest(binary, services, seconds, rounds=2):
                                             {**common, "INGEST_FORMAT": "alertmanager"}, seconds))
         coalmine_rss, peak = server.memory()
         peer_rss = peer.memory()
-        with sqlite3.connect(server.database) as db:
-            received = db.execute("SELECT count(*) FROM journal WHERE kind = 'alert-received'").fetchone()[0]
+        count = "SELECT count(*) FROM journal WHERE kind = 'alert-received'"
+        if database:
+            received = int(ScratchPostgres.psql(database[0], count))
+        else:
+            with sqlite3.connect(server.database) as db:
+                received = db.execute(count).fetchone()[0]
         server.stop()
         peer.stop()
         ours = sum(r["requests_per_second"] for r in runs["coalmine"]) / rounds
         theirs = sum(r["requests_per_second"] for r in runs["alertmanager"]) / rounds
         sent = sum(r["requests"] - r["non2xx"] for r in runs["coalmine"]) * 10
         return {
-            "measure": "ingest: 10 new alerts a request, 64 conns", "seconds_each": seconds, "rounds": rounds,
+            "measure": "ingest" + (" on PostgreSQL" if postgres else "") + ": 10 new alerts a request, 64 conns",
+            "seconds_each": seconds, "rounds": rounds,
             "coalmine_req_per_s": [r["requests_per_second"] for r in runs["coalmine"]],
             "coalmine_p99_ms": [r["p99_ms"] for r in runs["coalmine"]],
             "alertmanager_req_per_s": [r["requests_per_second"] for r in runs["alertmanager"]],
@@ -567,6 +610,54 @@ def bench_ingest(binary, services, seconds, rounds=2):
             "coalmine_rss_mib": round(coalmine_rss, 1), "coalmine_peak_rss_mib": round(peak, 1),
             "alertmanager_rss_mib": round(peer_rss, 1),
         }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_failover(binary, kills, lease):
+    """Three replicas on one PostgreSQL database; the leader is killed -9 `kills` times (and started again, as
+    Kubernetes would). Measured from each kill to the first webhook a surviving replica answers 200: the time
+    alerts are refused (Alertmanager retries them) while the lead moves."""
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    try:
+        database = ScratchPostgres.database()
+        replicas = [Server(binary, work, postgres=database, name=f"r{i}", lease=lease) for i in range(3)]
+        for replica in replicas:
+            replica.start()
+        api = replicas[0].secret("api-token")
+        status, _ = replicas[0].request("POST", "/api/v1/rollouts/tf-model-service/start", b"{}", api)
+        assert status == 200
+        token = replicas[0].secret("webhook-token")
+        gaps = []
+        for kill in range(kills):
+            leader = None
+            while leader is None:
+                status, body = replicas[(kill + 1) % 3].request("GET", "/api/v1/cluster", token=api)
+                leader = json.loads(body).get("leader") if status == 200 else None
+                time.sleep(0.05)
+            victim = next(r for r in replicas if r.name == leader)
+            victim.process.kill()
+            victim.process.wait()
+            killed = time.monotonic()
+            survivors = [r for r in replicas if r is not victim]
+            attempt = 0
+            while True:
+                # A new alert each time, so each 200 is a durable commit by whoever leads.
+                body = one_alert("tf-model-service", f"FailoverProbe{kill}x{attempt}", "gate")
+                try:
+                    status, _ = survivors[attempt % 2].request("POST", "/hooks/alertmanager", body, token)
+                except OSError:
+                    status = None
+                if status == 200:
+                    break
+                attempt += 1
+                time.sleep(0.05)
+            gaps.append(time.monotonic() - killed)
+            victim.start()
+        for replica in replicas:
+            replica.stop()
+        return {"measure": f"failover: leader killed -9, lease {lease}", "kills": kills,
+                "median_s": round(percentile(gaps, 0.5), 2), "worst_s": round(max(gaps), 2)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -596,7 +687,8 @@ def main():
     parser.add_argument("double", help="the KubernetesAPIDoubleServer binary")
     parser.add_argument("--smoke", action="store_true", help="small sizes: proves the benchmarks still run")
     parser.add_argument("--json", help="also write the results here")
-    parser.add_argument("--only", choices=["ingest", "actions", "delivery", "restart", "rollouts", "lateness"], help="run one kind of measure")
+    parser.add_argument("--only", choices=["ingest", "actions", "delivery", "restart", "rollouts", "lateness", "postgres", "failover"],
+                        help="run one kind of measure")
     options = parser.parse_args()
     deliveries = [1, 100] if options.smoke else [1, 100, 800, 10000]
     restart = 20000 if options.smoke else 1000000
@@ -614,6 +706,11 @@ def main():
         results += [bench_rollouts(options.binary, count) for count in fleets]
     if options.only in (None, "lateness"):
         results.append(bench_lateness(options.binary, 20, idle_seconds=1) if options.smoke else bench_lateness(options.binary, 10000))
+    if options.only in (None, "postgres"):
+        results.append(bench_ingest(options.binary, 20, 1, rounds=1, postgres=True) if options.smoke
+                       else bench_ingest(options.binary, 1000, 10, postgres=True))
+    if options.only in (None, "failover"):
+        results.append(bench_failover(options.binary, 1, "3s") if options.smoke else bench_failover(options.binary, 10, "15s"))
     print(f"{time.strftime('%Y-%m-%d')}, {machine()}")
     print(f"{'measure':<44} {'figures'}")
     for result in results:

@@ -1,3 +1,4 @@
+import CoalmineChat
 import CoalmineEngine
 import ServiceLifecycle
 import Hummingbird
@@ -11,10 +12,13 @@ import Prometheus
 public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some ApplicationProtocol {
     let router = Router(context: CoalmineRequestContext.self)
     let metricsFactory = PrometheusMetricsFactory(registry: runtime.registry)
+    var forwardingClient: HTTPClientService?
     if let replica = runtime.replica {
+        let client = HTTPClientService(client: LeaderForwarding.makeClient())
+        forwardingClient = client
         router.add(
             middleware: LeaderForwarding(
-                standing: replica, client: runtime.httpClient.client, apiToken: runtime.credentials.apiToken,
+                standing: replica, client: client.client, apiToken: runtime.credentials.apiToken,
                 maxBodyBytes: max(runtime.config.server.webhook.maxBodyBytes, OperatorAPIRoutes.maxBodyBytes),
                 timeout: .seconds(10)))
     }
@@ -43,6 +47,7 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
         engine: runtime.engine, router: runtime.router, interval: runtime.config.kubernetes.resyncEvery, logger: logger)
     // First in the list, so the last to stop: everything else may still commit while it shuts down.
     var services: [any Service] = [JournalStoreService(store: runtime.store), runtime.httpClient]
+    if let forwardingClient { services.append(forwardingClient) }
     if let kubernetes = runtime.kubernetes { services.append(KubernetesClientService(client: kubernetes)) }
     let pruner = StorePruner(
         engine: runtime.engine, store: runtime.store, retention: runtime.config.store, clock: runtime.clock, logger: logger)

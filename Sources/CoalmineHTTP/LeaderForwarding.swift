@@ -34,6 +34,15 @@ struct LeaderForwarding: RouterMiddleware {
         "content-length",
     ]
 
+    /// A client of its own: a leader that was just killed refuses connections, and the shared client would keep
+    /// retrying them until the request's deadline, holding the sender ten seconds for a 503 it could have at once.
+    static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let forwarded = request.headers[Self.forwardedBy]

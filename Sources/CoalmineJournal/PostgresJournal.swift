@@ -39,7 +39,8 @@ public final class PostgresJournal: JournalStore {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
-        pool = Task { await client.run() }
+        // Started at once, not scheduled: the client warns when a connection is asked for before it runs.
+        pool = Task.immediate { await client.run() }
         location = "\(settings.host):\(settings.port)/\(settings.database)"
         self.auditKey = auditKey.map { SymmetricKey(data: Data($0.utf8)) }
         do {
