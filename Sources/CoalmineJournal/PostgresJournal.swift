@@ -31,9 +31,14 @@ public final class PostgresJournal: JournalStore {
         settings: PostgresStoreSettings, password: String?, auditKey: String? = nil,
         logger: Logger = Logger(label: "coalmine.postgres")
     ) async throws {
+        let tlsConfiguration = try Self.tlsConfiguration(for: settings)
+        location = "\(settings.host):\(settings.port)/\(settings.database)"
+        // One plain connection first: the pool retries a refused login or certificate for a minute and then
+        // reports only that it gave up; a start must say at once that the password or the CA is wrong.
+        try await Self.probe(settings, password: password, tls: tlsConfiguration, logger: logger, location: location)
         var configuration = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.user, password: password,
-            database: settings.database, tls: try Self.tls(for: settings))
+            database: settings.database, tls: tlsConfiguration.map { .require($0) } ?? .disable)
         configuration.options.maximumConnections = settings.pool
         configuration.options.connectTimeout = .seconds(5)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -41,7 +46,6 @@ public final class PostgresJournal: JournalStore {
         self.logger = logger
         // Started at once, not scheduled: the client warns when a connection is asked for before it runs.
         pool = Task.immediate { await client.run() }
-        location = "\(settings.host):\(settings.port)/\(settings.database)"
         self.auditKey = auditKey.map { SymmetricKey(data: Data($0.utf8)) }
         do {
             try await PostgresSchema.migrate(client, logger: logger)
@@ -77,14 +81,15 @@ public final class PostgresJournal: JournalStore {
         await pool.value
     }
 
-    private static func tls(for settings: PostgresStoreSettings) throws -> PostgresClient.Configuration.TLS {
+    /// The TLS client settings `sslmode` asks for; nil for `disable`.
+    private static func tlsConfiguration(for settings: PostgresStoreSettings) throws -> TLSConfiguration? {
         switch settings.sslMode {
         case .disable:
-            return .disable
+            return nil
         case .require:
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .none
-            return .require(tls)
+            return tls
         case .verifyFull:
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .fullVerification
@@ -94,7 +99,24 @@ public final class PostgresJournal: JournalStore {
                 }
                 tls.trustRoots = .file(caFile)
             }
-            return .require(tls)
+            return tls
+        }
+    }
+
+    private static func probe(
+        _ settings: PostgresStoreSettings, password: String?, tls: TLSConfiguration?, logger: Logger, location: String
+    ) async throws {
+        do {
+            let connectionTLS: PostgresConnection.Configuration.TLS =
+                try tls.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
+            var configuration = PostgresConnection.Configuration(
+                host: settings.host, port: settings.port, username: settings.user, password: password,
+                database: settings.database, tls: connectionTLS)
+            configuration.options.connectTimeout = .seconds(5)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw PostgresStoreError(doing: "open the journal at \(location)", error)
         }
     }
 

@@ -245,4 +245,58 @@ import Testing
             observation: AlertObservation(status: .firing, fingerprint: fingerprint, startsAt: startsAt, labels: ["alertname": name]),
             role: .gate, receivedAt: Timestamp(secondsSinceEpoch: 1))
     }
+
+    @Test(.enabled(if: ScratchPostgres.isAvailable)) func replicasStartingTogetherMigrateOnce() async throws {
+        let settings = try await ScratchPostgres.freshDatabase()
+        let password = try ScratchPostgres.password()
+        let journals = try await withThrowingTaskGroup(of: PostgresJournal.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresJournal(settings: settings, password: password) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        try await journals[0].commit([unit(["{}"])], at: Timestamp(secondsSinceEpoch: 1))
+        #expect(try await journals[3].verifyChain() == .intact(entries: 1))
+        for journal in journals { await journal.close() }
+    }
+
+    @Test(.enabled(if: ScratchPostgres.tls != nil)) func tlsIsVerifiedAgainstTheCAFileWithVerifyFull() async throws {
+        let tls = try #require(ScratchPostgres.tls)
+        var settings = try await ScratchPostgres.freshDatabase()
+        let password = try ScratchPostgres.password()
+        settings.sslMode = .verifyFull
+        settings.caFile = tls.caFile
+        let verified = try await PostgresJournal(settings: settings, password: password)
+        try await verified.commit([unit(["{}"])], at: Timestamp(secondsSinceEpoch: 1))
+        await verified.close()
+
+        // A server whose certificate another CA signed is refused, naming where.
+        settings.caFile = tls.otherCAFile
+        do {
+            let wrong = try await PostgresJournal(settings: settings, password: password)
+            await wrong.close()
+            Issue.record("a certificate from another CA was accepted")
+        } catch let error as PostgresStoreError {
+            #expect(error.description.hasPrefix("could not open the journal at \(settings.host):\(settings.port)/\(settings.database)"))
+        }
+        // require: encrypted, not verified.
+        settings.sslMode = .require
+        settings.caFile = nil
+        let encrypted = try await PostgresJournal(settings: settings, password: password)
+        #expect(try await encrypted.verifyChain() == .intact(entries: 1))
+        await encrypted.close()
+
+        settings.caFile = "/nonexistent/ca.pem"
+        settings.sslMode = .verifyFull
+        await #expect(throws: PostgresStoreError.self) { _ = try await PostgresJournal(settings: settings, password: password) }
+    }
+
+    @Test(.enabled(if: ScratchPostgres.isAvailable)) func aWrongPasswordIsNamedNotHidden() async throws {
+        let settings = try await ScratchPostgres.freshDatabase()
+        do {
+            let journal = try await PostgresJournal(settings: settings, password: "guessed")
+            await journal.close()
+            Issue.record("a wrong password was accepted")
+        } catch let error as PostgresStoreError {
+            #expect(error.description.contains("password authentication failed for user \"\(settings.user)\""), "\(error)")
+        }
+    }
 }

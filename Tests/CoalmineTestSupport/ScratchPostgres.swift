@@ -13,6 +13,16 @@ public enum ScratchPostgres {
 
     public static var isAvailable: Bool { url != nil && passwordFile != nil }
 
+    /// The cluster also takes TLS with a certificate for 127.0.0.1 signed by `caFile`; `otherCAFile` signed nothing
+    /// it serves. From `COALMINE_TEST_POSTGRES_CA_FILE` and `COALMINE_TEST_POSTGRES_OTHER_CA_FILE`.
+    public static var tls: (caFile: String, otherCAFile: String)? {
+        let environment = ProcessInfo.processInfo.environment
+        guard isAvailable, let ca = environment["COALMINE_TEST_POSTGRES_CA_FILE"],
+            let other = environment["COALMINE_TEST_POSTGRES_OTHER_CA_FILE"]
+        else { return nil }
+        return (ca, other)
+    }
+
     public struct Unavailable: Error, CustomStringConvertible {
         public init() {}
 
