@@ -45,8 +45,14 @@ extension RolloutEngine {
             do {
                 created = try await store.commit(batch.map(\.unit), at: clock())
             } catch {
-                journalHealth.record(failure: "\(error)")
-                logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
+                if Self.isNotLeader(error) {
+                    // The journal is fine; this replica just may not write to it (another leads). `/readyz` stays
+                    // 200: a follower serves by forwarding.
+                    logger.warning("commit refused: this replica no longer leads; answering 503 so senders retry")
+                } else {
+                    journalHealth.record(failure: "\(error)")
+                    logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
+                }
                 await recover(failing: batch, because: EngineError.journalUnavailable("\(error)"))
                 continue
             }
@@ -65,6 +71,10 @@ extension RolloutEngine {
             // A weight change waiting is written first; the log is copied back after the next batch instead.
             if !commits.urgentIsWaiting { await store.afterCommits() }
         }
+    }
+
+    static func isNotLeader(_ error: any Error) -> Bool {
+        error is NotLeader || (error as? PostgresStoreError)?.isNotLeader == true
     }
 
     /// After a failed write: the batch and every unit queued behind it fail, and the working state, which they

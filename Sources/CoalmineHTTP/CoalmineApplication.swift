@@ -29,7 +29,8 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
         maxBodyBytes: runtime.config.server.webhook.maxBodyBytes, metricsFactory: metricsFactory, clock: runtime.clock
     ).register(on: router)
     OperatorAPIRoutes(engine: runtime.engine, credentials: runtime.credentials).register(on: router)
-    HealthRoutes(engine: runtime.engine, store: runtime.store, registry: runtime.registry).register(on: router)
+    HealthRoutes(engine: runtime.engine, store: runtime.store, registry: runtime.registry, replica: runtime.replica)
+        .register(on: router)
     let actions = runtime.config.server.actions
     var identity: TrustedIdentity?
     if let header = actions.identityHeader, let proxy = actions.trustedProxy {

@@ -9,6 +9,8 @@ struct HealthRoutes {
     let engine: RolloutEngine
     let store: any JournalStore
     let registry: PrometheusCollectorRegistry
+    /// With replicas: this one's standing.
+    let replica: ReplicaStanding?
 
     func register(on router: Router<CoalmineRequestContext>) {
         router.get("/healthz") { _, _ in APIResponse.text("ok\n") }
@@ -16,6 +18,10 @@ struct HealthRoutes {
             // A journal that answers reads but refuses writes must not look ready: webhooks would get 503s.
             if let failure = engine.journalHealth.commitFailure {
                 return APIResponse.error(.serviceUnavailable, "the journal cannot commit: \(failure)")
+            }
+            // A replica just started knows neither whether it leads nor where the leader is: it could only answer 503.
+            if let replica, replica.current.leader == nil {
+                return APIResponse.error(.serviceUnavailable, "replica \(replica.replica) does not yet know which replica leads")
             }
             do {
                 try await store.ping()
@@ -25,9 +31,11 @@ struct HealthRoutes {
             }
         }
         router.get("/metrics") { _, _ in
-            APIResponse.text(
-                registry.emitToString() + RolloutGauges.render(engine.gaugeReadings()),
-                contentType: "text/plain; version=0.0.4; charset=utf-8")
+            // Rollout series come from the leader alone: a follower's engine holds the state as of when it last led
+            // (or started), and two replicas must not report two different weights for one rollout.
+            let rollouts = replica?.current.isLeader == false ? "" : RolloutGauges.render(engine.gaugeReadings())
+            return APIResponse.text(
+                registry.emitToString() + rollouts, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 }

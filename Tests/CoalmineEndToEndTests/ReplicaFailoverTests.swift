@@ -239,6 +239,7 @@ import Testing
             let entries = try await world.history(of: "tf-model-service", via: 1)
             #expect(entries.count == entriesBefore, "nothing journaled by the woken replica: \(entries.suffix(3))")
             #expect(try await world.leader(asking: 0) == 1, "r0 forwards to and names the new leader")
+            #expect(try await world.request(.GET, "\(world.url(0))/readyz").status == 200, "a refused commit is not a broken journal")
             let view = try await world.api(.GET, "/api/v1/rollouts/tf-model-service", via: 0).json
             #expect(view["state"] as? String == "rolled-back", "r0 answers with the leader's state")
         }
@@ -339,6 +340,8 @@ extension ReplicaFailoverTests {
             }
             #expect(try await metrics(0).contains(#"coalmine_leader{replica="r0"} 1"#))
             #expect(try await metrics(1).contains(#"coalmine_leader{replica="r1"} 0"#))
+            #expect(try await metrics(0).contains("coalmine_canary_weight{"), "rollout series from the leader")
+            #expect(try await !metrics(1).contains("coalmine_canary_weight{"), "and from the leader alone")
 
             let cluster = try await world.api(.GET, "/api/v1/cluster", via: 1).json
             #expect(cluster["answeredBy"] as? String == "r1")

@@ -31,16 +31,7 @@ final class ReplicaWorld: Sendable {
         ports = try (0..<replicas).map { _ in try freePort() }
         try write("webhook-token", "replica-webhook-token-\(UUID().uuidString)")
         try write("hook-url", "\(chat)/notices")
-        try write(
-            "kubeconfig",
-            """
-            apiVersion: v1
-            kind: Config
-            current-context: e2e
-            contexts: [{ name: e2e, context: { cluster: double, user: coalmine } }]
-            clusters: [{ name: double, cluster: { server: "\(kubernetes)" } }]
-            users: [{ name: coalmine, user: { token: test-token } }]
-            """)
+        try write("kubeconfig", World.kubeconfig(server: kubernetes))
         let rolloutYAML = rollouts.map { name in
             """
               - name: \(name)

@@ -20,16 +20,7 @@ final class World: Sendable {
         workloadPort = try freePort()
         try write("webhook-token", "e2e-webhook-token-\(UUID().uuidString)")
         try write("slack-url", "\(chat)/slack")
-        try write(
-            "kubeconfig",
-            """
-            apiVersion: v1
-            kind: Config
-            current-context: e2e
-            contexts: [{ name: e2e, context: { cluster: double, user: coalmine } }]
-            clusters: [{ name: double, cluster: { server: "\(kubernetes)" } }]
-            users: [{ name: coalmine, user: { token: test-token } }]
-            """)
+        try write("kubeconfig", Self.kubeconfig(server: kubernetes))
         try write(
             "coalmine.yaml",
             """
@@ -99,6 +90,18 @@ final class World: Sendable {
               - { job_name: workload, static_configs: [{ targets: ["127.0.0.1:\(workloadPort)"] }] }
               - { job_name: coalmine, static_configs: [{ targets: ["127.0.0.1:\(coalminePort)"] }] }
             """)
+    }
+
+    /// A kubeconfig for the API double at `server`, with the token it accepts.
+    static func kubeconfig(server: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        current-context: e2e
+        contexts: [{ name: e2e, context: { cluster: double, user: coalmine } }]
+        clusters: [{ name: double, cluster: { server: "\(server)" } }]
+        users: [{ name: coalmine, user: { token: test-token } }]
+        """
     }
 
     private func write(_ name: String, _ text: String) throws {
