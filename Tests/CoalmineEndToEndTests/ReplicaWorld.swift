@@ -61,7 +61,7 @@ final class ReplicaWorld: Sendable {
                   postgres:
                     url: "postgres://\(database.user)@\(database.host):\(database.port)/\(database.database)?sslmode=disable"
                     passwordFile: "\(database.passwordFile ?? "")"
-                  audit: { keyFile: "\(directory)/audit-key" }
+                  audit: { keyFile: "\(directory)/audit-key", anchorEvery: 1s }
                 kubernetes: { mode: kubeconfig, kubeconfig: "\(directory)/kubeconfig", resyncEvery: 2s }
                 notifiers:
                   - { name: hook, type: webhook, urlFile: "\(directory)/hook-url" }
