@@ -33,6 +33,12 @@ public struct ActionSigner: Sendable {
         all = keys
     }
 
+    /// A key of its own for another use of the same secret (`purpose` names it): what it signs can never pass for
+    /// a link, nor a link for it. Every replica derives the same.
+    public func derivedKey(for purpose: String) -> SymmetricKey {
+        SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data(purpose.utf8), using: current.key))
+    }
+
     public func sign(_ claims: ActionClaims) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -81,13 +87,14 @@ public enum ActionLinkError: Error, Equatable, Sendable {
     case expired(ActionClaims)
 }
 
-enum Base64URL {
-    static func encode(_ data: Data) -> String {
+/// Base64 with the URL- and cookie-safe alphabet and no padding.
+public enum Base64URL {
+    public static func encode(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func decode(_ text: String) -> Data? {
+    public static func decode(_ text: String) -> Data? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64)

@@ -1,3 +1,4 @@
+import CoalmineCore
 import CoalmineJournal
 import Logging
 import Metrics
@@ -12,19 +13,42 @@ public struct JournalAnchor: Service {
     let interval: Duration
     let factory: any MetricsFactory
     let logger: Logger
+    /// Where the result of walking the chain goes, when someone shows it.
+    let chainStatus: ChainStatus?
+    let clock: @Sendable () -> Timestamp
 
     public init(
         store: any JournalStore, interval: Duration, metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        logger: Logger = Logger(label: "coalmine.audit")
+        logger: Logger = Logger(label: "coalmine.audit"), chainStatus: ChainStatus? = nil,
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) {
         self.store = store
         self.interval = interval
         self.factory = metricsFactory
         self.logger = logger
+        self.chainStatus = chainStatus
+        self.clock = clock
     }
 
     public func run() async throws {
-        await repeatUntilShutdown(every: interval) { await anchorOnce() }
+        await repeatUntilShutdown(every: interval) {
+            await anchorOnce()
+            await checkChain()
+        }
+    }
+
+    /// Walks the whole chain and records the verdict; a broken chain is also logged as an error.
+    public func checkChain() async {
+        guard let chainStatus else { return }
+        do {
+            let verdict = try await store.verifyChain()
+            chainStatus.record(.init(at: clock(), verdict: verdict))
+            if case .broken(let sequence, let reason) = verdict {
+                logger.error("the journal's hash chain is broken", metadata: ["sequence": "\(sequence)", "reason": "\(reason)"])
+            }
+        } catch {
+            logger.warning("cannot walk the journal's hash chain; will try again", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Logs and exports the head now; returns it (nil for an empty journal or a failed read).

@@ -66,6 +66,7 @@ extension RolloutEngine {
             }
             journalHealth.record(failure: nil)
             effectLanes.add(created)
+            if changes.isWatched { changes.publish(Set(batch.flatMap { $0.unit.rollouts })) }
             metrics.countTransitions(moved)
             for waiting in batch { waiting.ticket.settle(.success(())) }
             // A weight change waiting is written first; the log is copied back after the next batch instead.

@@ -20,6 +20,8 @@ public actor RolloutEngine {
     public nonisolated let effectLanes: EffectLanes
     /// Whether commits go through; `/readyz` reads it.
     public nonisolated let journalHealth = JournalHealth()
+    /// The rollouts each commit touched, for live views.
+    public nonisolated let changes = RolloutChanges()
     /// Signalled when a rollout gets a deadline earlier than every other, so the ticker wakes for it.
     public nonisolated let deadlineWakeup = WakeSignal()
     var deadlines: DeadlineSchedule

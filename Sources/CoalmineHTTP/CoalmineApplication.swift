@@ -38,7 +38,13 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     }
     ActionLinkRoutes(engine: runtime.engine, signer: runtime.links.signer, identity: identity, clock: runtime.clock)
         .register(on: router)
-    StatusPageRoutes(engine: runtime.engine).register(on: router)
+    let chainStatus = ChainStatus()
+    DashboardRoutes(
+        engine: runtime.engine, credentials: runtime.credentials,
+        sessions: DashboardSessions(
+            signer: runtime.links.signer, secure: runtime.config.server.publicURL.hasPrefix("https://")),
+        identity: identity, chainStatus: chainStatus, clock: runtime.clock
+    ).register(on: router)
 
     let effects = EffectRunner(
         engine: runtime.engine, router: runtime.router, notifiers: runtime.notifiers, links: runtime.links,
@@ -53,7 +59,8 @@ public func buildApplication(_ runtime: CoalmineRuntime, logger: Logger) -> some
     let pruner = StorePruner(
         engine: runtime.engine, store: runtime.store, retention: runtime.config.store, clock: runtime.clock, logger: logger)
     let anchor = JournalAnchor(
-        store: runtime.store, interval: runtime.config.store.auditAnchorEvery, metricsFactory: metricsFactory, logger: logger)
+        store: runtime.store, interval: runtime.config.store.auditAnchorEvery, metricsFactory: metricsFactory, logger: logger,
+        chainStatus: chainStatus, clock: runtime.clock)
     let leaderOnly: [any Service] = [effects, ticker, drift, pruner, anchor]
     if let replica = runtime.replica {
         // Only the leader keeps the clock, runs effects, watches drift and prunes; the others answer requests by

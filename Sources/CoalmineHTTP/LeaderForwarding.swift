@@ -90,15 +90,16 @@ struct LeaderForwarding: RouterMiddleware {
             value: Self.proof(apiToken, by: standing.replica, peer: peer, request.method, request.uri.path))
         if body.readableBytes > 0 { outgoing.body = .bytes(body) }
         do {
+            // The deadline covers the leader's answer up to its head; the body is relayed as it comes, so the
+            // dashboard's event stream passes through a follower too.
             let answer = try await client.execute(outgoing, timeout: .init(timeout))
-            let bytes = try await answer.body.collect(upTo: 16 * 1024 * 1024)
             var headers = HTTPFields()
             for header in answer.headers where !Self.hopByHop.contains(header.name.lowercased()) {
                 if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
             }
             return Response(
                 status: HTTPResponse.Status(code: Int(answer.status.code), reasonPhrase: answer.status.reasonPhrase),
-                headers: headers, body: ResponseBody(byteBuffer: bytes))
+                headers: headers, body: ResponseBody(asyncSequence: answer.body))
         } catch {
             return unavailable("the leader \(leader) at \(leaderURL) did not answer: \(error)")
         }

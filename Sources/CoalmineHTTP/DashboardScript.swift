@@ -1,0 +1,40 @@
+/// The dashboard's only script, served from the binary at `/assets/dashboard.js`: it listens to `/api/v1/events`
+/// and, when a rollout on the page changes, fetches the page again and swaps its content in place, keeping the
+/// reader's focus where it was. Without it every page still works; it only saves a reload.
+enum DashboardScript {
+    static let source = """
+        "use strict";
+        (function () {
+          if (!window.EventSource) return;
+          let pending = null;
+          function shown(name) {
+            const main = document.getElementById("main");
+            if (!main) return false;
+            if (main.querySelector('[data-live="all"]')) return true;
+            return !!main.querySelector('[data-live="one"][data-rollout="' + CSS.escape(name) + '"]');
+          }
+          async function refresh() {
+            pending = null;
+            const response = await fetch(location.href, { credentials: "same-origin", cache: "no-store" });
+            if (!response.ok) return;
+            const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("main");
+            const main = document.getElementById("main");
+            if (!fresh || !main) return;
+            const focused = document.activeElement && document.activeElement.getAttribute("aria-label");
+            main.replaceChildren(...fresh.childNodes);
+            document.body.dataset.refreshed = String(Date.now());
+            if (focused) {
+              const again = main.querySelector('[aria-label="' + CSS.escape(focused) + '"]');
+              if (again) again.focus();
+            }
+          }
+          const events = new EventSource("/api/v1/events");
+          events.addEventListener("rollout", function (event) {
+            let name = "";
+            try { name = JSON.parse(event.data).name; } catch (e) { return; }
+            // Changes that arrive together cost one fetch.
+            if (shown(name) && !pending) pending = setTimeout(refresh, 100);
+          });
+        })();
+        """
+}
