@@ -3,7 +3,8 @@
 # with sudo), checks the Prometheus rules with promtool, builds once, runs the Swift test suites (the end-to-end
 # one starts Prometheus, Alertmanager, a workload and the built binary on 127.0.0.1 and stops them; a throwaway
 # PostgreSQL cluster serves the store tests and is removed at the end, also on failure), runs the
-# benchmarks at small sizes, then walks the README's loop on the built binary. Exits non-zero on any failure.
+# benchmarks at small sizes, then walks the README's loop on the built binary and the dashboard in headless Chromium.
+# Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,3 +51,6 @@ scripts/bench.sh --smoke .build/debug/coalmine .build/debug/KubernetesAPIDoubleS
 
 echo "== walkthrough on the built binary"
 scripts/walkthrough-test.sh .build/debug/coalmine
+
+echo "== the dashboard in headless Chromium (saves the README's screenshots in docs/screenshots)"
+/usr/bin/python3 scripts/dashboard-test.py .build/debug/coalmine docs/screenshots

@@ -69,6 +69,7 @@ enum DashboardPage {
         .chart .mark line{stroke:var(--muted);stroke-dasharray:3 3} .chart .mark:focus line,.chart .mark:hover line{stroke:var(--fg);stroke-dasharray:none}
         .chart .firing.breaker *,.chart .firing.abort *{fill:var(--red)} .chart .firing.gate *{fill:var(--amber)}
         .chart .resolved *{fill:var(--green)} .chart .decision *{fill:var(--accent)} .chart .drift *{fill:var(--purple)}
+        .scroll{overflow-x:auto} @media (max-width:40rem){table.journal .hash{display:none} main{padding:.6rem}}
         .legend{font-size:.85rem;color:var(--muted)} .chain.ok{color:var(--green)} .chain.broken{color:var(--red)}
         """
 
@@ -108,7 +109,7 @@ enum DashboardPage {
     static func timing(_ view: RolloutView, now: Timestamp) -> String {
         if let next = view.nextStepAt { return "next step in \(span(next.since(now)))" }
         if view.state == .awaitingHuman { return "a human has been awaited for \(span(now.since(view.since)))" }
-        return "since \(span(now.since(view.since))) ago"
+        return "in this state for \(span(now.since(view.since)))"
     }
 
     static func alerts(_ view: RolloutView, now: Timestamp) -> String {

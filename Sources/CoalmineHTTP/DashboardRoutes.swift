@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// The dashboard: `/` (every rollout), `/rollouts/{name}` (one rollout: chart, journal, actions), `/login`,
 /// `/logout`, and `GET /api/v1/events` (Server-Sent Events when a rollout changes). Every page and action needs a
@@ -223,14 +224,16 @@ struct DashboardRoutes {
         let runs = view.run <= 1 ? "" : "<p class=\"runs\">Runs: " + (1...view.run).reversed().prefix(30).map { number in
             #"<a href="/rollouts/\#(HTMLPage.escape(name))?run=\#(number)"\#(number == run ? #" aria-current="page""# : "")>\#(number)</a>"#
         }.joined() + "</p>"
-        let page = try await engine.history(of: name, before: before, limit: 50)
-        let rows = page.entries.reversed().map { entry in
+        // The run's entries, newest first, fifty to a page.
+        let shown = runEntries.filter { entry in before.map { entry.sequence < $0 } ?? true }.suffix(50)
+        let rows = shown.reversed().map { entry in
             """
-            <tr><td>\(entry.sequence)</td><td>\(entry.recordedAt.rfc3339)</td><td>\(entry.kind.rawValue)</td><td>\(entry.run)</td>\
-            <td class="body">\(HTMLPage.escape(String(entry.body.prefix(400))))</td><td title="\(entry.hash)">\(entry.hash.prefix(12))…</td></tr>
+            <tr><td>\(entry.sequence)</td><td>\(entry.recordedAt.rfc3339)</td><td>\(entry.kind.rawValue)</td>\
+            <td class="body">\(HTMLPage.escape(String(entry.body.prefix(400))))</td><td class="hash" title="\(entry.hash)">\(entry.hash.prefix(12))…</td></tr>
             """
         }.joined()
-        let older = page.next.map { #"<p><a href="/rollouts/\#(HTMLPage.escape(name))?run=\#(run)&before=\#($0)">Older entries</a></p>"# } ?? ""
+        let oldestShown = shown.first.flatMap { first in runEntries.first.map { $0.sequence < first.sequence } == true ? first.sequence : nil }
+        let older = oldestShown.map { #"<p><a href="/rollouts/\#(HTMLPage.escape(name))?run=\#(run)&before=\#($0)">Older entries</a></p>"# } ?? ""
         let body = """
             <h1>\(HTMLPage.escape(name)) \(DashboardPage.badge(view))</h1>
             <div data-rollout="\(HTMLPage.escape(name))" data-live="one">
@@ -243,9 +246,9 @@ struct DashboardRoutes {
             \(chart.svg())
             <p class="legend">▲ alert firing (red: breaker or abort, amber: gate) · ● resolved · ◆ a person's decision · ■ drift corrected\
             \(complete ? "" : " · the chart shows the newest 20,000 entries of this run")</p>
-            <h2>Journal</h2>\(chainStatus.html)
-            <table><thead><tr><th>#</th><th>recorded</th><th>kind</th><th>run</th><th>body</th><th>hash</th></tr></thead>
-            <tbody>\(rows)</tbody></table>\(older)
+            <h2>Journal of run \(run)</h2>\(chainStatus.html)
+            <div class="scroll"><table class="journal"><thead><tr><th>#</th><th>recorded</th><th>kind</th>\
+            <th>body</th><th class="hash">hash</th></tr></thead><tbody>\(rows)</tbody></table></div>\(older)
             </div>
             """
         return (name, body)
@@ -274,6 +277,12 @@ struct DashboardRoutes {
                             try await Task.sleep(for: .seconds(15))
                             tick.yield(nil)
                         }
+                    }
+                    group.addTask {
+                        // A stream never ends by itself: a graceful stop ends it, or `serve` would wait for every
+                        // open page.
+                        try? await gracefulShutdown()
+                        tick.finish()
                     }
                     for await item in ticks {
                         if let name = item, let view = try? await engine.view(of: name) {

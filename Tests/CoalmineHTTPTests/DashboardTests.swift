@@ -1,5 +1,6 @@
 import CoalmineCore
 import CoalmineEngine
+import CoalmineTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -111,6 +112,32 @@ import Testing
             #expect(page.text.contains("alert-received"), "the journal's entries")
             let unknown = try await client.execute(uri: "/rollouts/guess", method: .get, headers: [.cookie: cookie])
             #expect(unknown.status == .notFound)
+        }
+    }
+
+    @Test func earlierRunsAreChosenByNumberWithTheirOwnChartAndJournal() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            try await fixture.startRollout(client)
+            var json = fixture.apiAuth
+            json[.contentType] = "application/json"
+            let rollback = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/rollback", method: .post, headers: json,
+                body: ByteBuffer(string: #"{"actor":"carol","reason":"first try failed"}"#))
+            #expect(rollback.status == .ok)
+            // The router lane applies the rollback and its read-back completes it.
+            try await waitUntil { try await fixture.runtime.engine.view(of: "tf-model-service").state == .rolledBack }
+            fixture.clock.advance(by: .seconds(60))
+            try await fixture.startRollout(client)
+            let cookie = try await Self.signIn(client, fixture)
+            let current = try await client.execute(uri: "/rollouts/tf-model-service", method: .get, headers: [.cookie: cookie])
+            #expect(current.text.contains("Canary weight, run 2"))
+            #expect(current.text.contains(#"<a href="/rollouts/tf-model-service?run=1">1</a>"#))
+            #expect(!current.text.contains("first try failed"), "run 1's decision is not in run 2's journal")
+            let first = try await client.execute(uri: "/rollouts/tf-model-service?run=1", method: .get, headers: [.cookie: cookie])
+            #expect(first.text.contains("Canary weight, run 1"))
+            #expect(first.text.contains("first try failed"))
+            #expect(first.text.contains("rollback by carol: first try failed"), "the chart's decision mark")
         }
     }
 
