@@ -201,6 +201,7 @@ let package = Package(
                 "CoalmineChat",
                 "CoalmineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ]

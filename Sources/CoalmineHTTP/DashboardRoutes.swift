@@ -43,7 +43,9 @@ struct DashboardRoutes {
             guard Credentials.constantTimeEquals(form["token"] ?? "", credentials.apiToken) else {
                 return loginPage(error: "That is not the API token (server.api.tokenFile).", signedIn: nil, status: .unauthorized)
             }
-            guard !name.isEmpty, name.count <= 100, !name.contains(where: \.isNewline) else {
+            // The name goes into the journal and the logs as the actor: printable, on one line.
+            guard !name.isEmpty, name.count <= 100, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
                 return loginPage(error: "Give your name (up to 100 characters): the journal records it with what you do.",
                                  signedIn: nil, status: .badRequest)
             }

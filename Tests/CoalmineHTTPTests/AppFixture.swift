@@ -35,6 +35,16 @@ struct AppFixture {
             config: config, logger: Logger(label: "test"), store: journal, notifiers: [notifier], clock: clock.reading)
     }
 
+    /// Behind a sign-in proxy: `X-Forwarded-Email` counts when `X-Coalmine-Proxy` carries `proxy-says-so`.
+    static func behindSignInProxy() async throws -> AppFixture {
+        try await AppFixture(
+            actions: {
+                "{ signingKeyFile: \"\($0)/action-key\", identityHeader: X-Forwarded-Email,"
+                    + " trustedProxy: { secretHeader: X-Coalmine-Proxy, secretFile: \"\($0)/proxy-secret\" } }"
+            },
+            beforeStart: { try "proxy-says-so\n".write(toFile: "\($0)/proxy-secret", atomically: true, encoding: .utf8) })
+    }
+
     /// Through the router, or (`live`) over a real socket on 127.0.0.1, for what happens to connections.
     func test<Value>(live: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         let app = buildApplication(runtime, logger: Logger(label: "test"))

@@ -189,12 +189,7 @@ import Testing
     }
 
     @Test func theSignInProxysIdentityNeedsNoSessionAndIsTheActor() async throws {
-        let fixture = try await AppFixture(
-            actions: {
-                "{ signingKeyFile: \"\($0)/action-key\", identityHeader: X-Forwarded-Email,"
-                    + " trustedProxy: { secretHeader: X-Coalmine-Proxy, secretFile: \"\($0)/proxy-secret\" } }"
-            },
-            beforeStart: { try "proxy-says-so\n".write(toFile: "\($0)/proxy-secret", atomically: true, encoding: .utf8) })
+        let fixture = try await AppFixture.behindSignInProxy()
         try await fixture.test { client in
             try await fixture.startRollout(client)
             let proxied: HTTPFields = [
