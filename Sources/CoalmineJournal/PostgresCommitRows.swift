@@ -106,36 +106,11 @@ struct PostgresCommitRows {
         if entry.kind == .transition { latestTransition[entry.rollout] = sequence }
     }
 
-    /// Writes every row in the caller's transaction.
+    /// Writes every row in the caller's transaction: the rows every storm commit has (journal, latest transitions,
+    /// deliveries, new effects, firing alerts) in one statement of data-modifying `WITH` parts, the rarer ones
+    /// (settlements, link uses, forgotten deliveries) in statements of their own before it.
     func write(_ connection: PostgresConnection, logger: Logger) async throws {
         let now = time.millisecondsSinceEpoch
-        if !journal.sequence.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO journal (sequence, recorded_at, rollout, run, kind, body, previous_hash, hash)
-                SELECT s, \(now), r, n, k, b, p, h
-                FROM unnest(\(journal.sequence)::bigint[], \(journal.rollout)::text[], \(journal.run)::bigint[],
-                    \(journal.kind)::text[], \(journal.body)::text[], \(journal.previous)::text[], \(journal.hash)::text[])
-                    AS t(s, r, n, k, b, p, h)
-                """, logger: logger)
-        }
-        if !latestTransition.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO latest_transition (rollout, sequence)
-                SELECT * FROM unnest(\(Array(latestTransition.keys))::text[], \(Array(latestTransition.values))::bigint[])
-                ON CONFLICT (rollout) DO UPDATE SET sequence = excluded.sequence
-                """, logger: logger)
-        }
-        if !outbox.id.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO outbox (id, rollout, run, lane_kind, lane_name, payload, status, created_at, next_attempt_at)
-                SELECT i, r, n, k, l, p, 'pending', \(now), \(now)
-                FROM unnest(\(outbox.id)::bigint[], \(outbox.rollout)::text[], \(outbox.run)::bigint[],
-                    \(outbox.laneKind)::text[], \(outbox.laneName)::text[], \(outbox.payload)::text[]) AS t(i, r, n, k, l, p)
-                """, logger: logger)
-        }
         if !settlements.isEmpty {
             let rows = Array(settlements.values)
             let errors = rows.map { $0.outcome.error ?? $0.effect.lastError }
@@ -160,6 +135,7 @@ struct PostgresCommitRows {
                 """, logger: logger)
         }
         if !forgotten.isEmpty {
+            // Before the deliveries are inserted: a key forgotten and seen again in one batch is written anew.
             let keys = Array(forgotten)
             try await connection.query(
                 """
@@ -169,23 +145,57 @@ struct PostgresCommitRows {
                 WHERE d.fingerprint = f.fingerprint AND d.starts_at = f.starts_at AND d.status = f.status
                 """, logger: logger)
         }
+        var statement = CombinedStatement()
+        if !journal.sequence.isEmpty {
+            statement.add(
+                """
+                INSERT INTO journal (sequence, recorded_at, rollout, run, kind, body, previous_hash, hash)
+                SELECT s, \(statement.bind(now)), r, n, k, b, p, h
+                FROM unnest(\(statement.bind(journal.sequence))::bigint[], \(statement.bind(journal.rollout))::text[],
+                    \(statement.bind(journal.run))::bigint[], \(statement.bind(journal.kind))::text[],
+                    \(statement.bind(journal.body))::text[], \(statement.bind(journal.previous))::text[],
+                    \(statement.bind(journal.hash))::text[]) AS t(s, r, n, k, b, p, h)
+                """)
+        }
+        if !latestTransition.isEmpty {
+            statement.add(
+                """
+                INSERT INTO latest_transition (rollout, sequence)
+                SELECT * FROM unnest(\(statement.bind(Array(latestTransition.keys)))::text[],
+                    \(statement.bind(Array(latestTransition.values)))::bigint[])
+                ON CONFLICT (rollout) DO UPDATE SET sequence = excluded.sequence
+                """)
+        }
+        if !outbox.id.isEmpty {
+            statement.add(
+                """
+                INSERT INTO outbox (id, rollout, run, lane_kind, lane_name, payload, status, created_at, next_attempt_at)
+                SELECT i, r, n, k, l, p, 'pending', \(statement.bind(now)), \(statement.bind(now))
+                FROM unnest(\(statement.bind(outbox.id))::bigint[], \(statement.bind(outbox.rollout))::text[],
+                    \(statement.bind(outbox.run))::bigint[], \(statement.bind(outbox.laneKind))::text[],
+                    \(statement.bind(outbox.laneName))::text[], \(statement.bind(outbox.payload))::text[]) AS t(i, r, n, k, l, p)
+                """)
+        }
         if !remembered.isEmpty {
-            try await connection.query(
+            statement.add(
                 """
                 INSERT INTO alert_delivery (fingerprint, starts_at, status, seen_at)
-                SELECT f, s, t, \(now)
-                FROM unnest(\(remembered.map(\.fingerprint))::text[], \(remembered.map(\.startsAt))::text[],
-                    \(remembered.map(\.status.rawValue))::text[]) AS d(f, s, t)
+                SELECT f, s, t, \(statement.bind(now))
+                FROM unnest(\(statement.bind(remembered.map(\.fingerprint)))::text[],
+                    \(statement.bind(remembered.map(\.startsAt)))::text[],
+                    \(statement.bind(remembered.map(\.status.rawValue)))::text[]) AS d(f, s, t)
                 ON CONFLICT DO NOTHING
-                """, logger: logger)
+                """)
         }
         if !firing.kind.isEmpty {
-            try await connection.query(
+            statement.finish(
                 """
-                SELECT coalmine_apply_firing(\(firing.kind)::text[], \(firing.rollout)::text[], \(firing.fingerprint)::text[],
-                    \(firing.startsAt)::text[], \(firing.alert)::text[])
-                """, logger: logger)
+                SELECT coalmine_apply_firing(\(statement.bind(firing.kind))::text[], \(statement.bind(firing.rollout))::text[],
+                    \(statement.bind(firing.fingerprint))::text[], \(statement.bind(firing.startsAt))::text[],
+                    \(statement.bind(firing.alert))::text[])
+                """)
         }
+        if let query = try statement.query() { try await connection.query(query, logger: logger) }
     }
 
     private static func nextAttempt(now: Int64) -> (EffectSettlement) -> Int64 {
@@ -193,5 +203,33 @@ struct PostgresCommitRows {
             if case .retrying(_, let at) = settlement.outcome { return at.millisecondsSinceEpoch }
             return now
         }
+    }
+}
+
+/// Several data-modifying statements sent as one (`WITH a AS (...), b AS (...) SELECT ...`): one round trip where
+/// each would take its own. The parts must touch different tables; they all see the same snapshot.
+private struct CombinedStatement {
+    private var parts: [String] = []
+    private var last = "SELECT 1"
+    private var values: [any PostgresEncodable & Sendable] = []
+
+    /// The placeholder of `value`, bound in order.
+    mutating func bind(_ value: some PostgresEncodable & Sendable) -> String {
+        values.append(value)
+        return "$\(values.count)"
+    }
+
+    mutating func add(_ sql: String) { parts.append(sql) }
+
+    /// The statement's final `SELECT`.
+    mutating func finish(_ sql: String) { last = sql }
+
+    /// Nil when there is nothing to write.
+    func query() throws -> PostgresQuery? {
+        guard !parts.isEmpty || last != "SELECT 1" else { return nil }
+        let with = parts.enumerated().map { "part\($0.offset) AS (\($0.element))" }.joined(separator: ",\n")
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values { try bindings.append(value, context: .default) }
+        return PostgresQuery(unsafeSQL: (parts.isEmpty ? "" : "WITH " + with + "\n") + last, binds: bindings)
     }
 }

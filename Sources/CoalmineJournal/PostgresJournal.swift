@@ -157,19 +157,18 @@ public final class PostgresJournal: JournalStore {
         let fence = self.fence.withLock { $0 }
         if let fence, fence.epoch == nil { throw NotLeader(replica: fence.replica) }
         return try await transaction("commit to the journal at \(location)") { [logger, auditKey] connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
-            if let fence { try await Self.check(fence, connection, logger: logger) }
-            let last = try await Self.head(connection, logger: logger)
-            var ids: [Int64] = []
-            if effectCount > 0 {
-                let rows = try await connection.query(
-                    "SELECT nextval('outbox_id_seq') FROM generate_series(1, \(effectCount))", logger: logger)
-                for try await id in rows.decode(Int64.self) { ids.append(id) }
-                ids.sort()
-            }
+            // The lock, the fence, the head and the outbox ids in one round trip (see `coalmine_commit_start`).
+            let start = try await connection.query(
+                """
+                SELECT holds, head_sequence, head_hash, outbox_ids FROM coalmine_commit_start(
+                    \(Self.chainLock), \(fence?.replica ?? ""), \(fence?.epoch ?? -1), \(effectCount))
+                """, logger: logger)
+            var began: (holds: Bool, sequence: Int64?, hash: String?, ids: [Int64])?
+            for try await row in start.decode((Bool, Int64?, String?, [Int64]).self) { began = (row.0, row.1, row.2, row.3) }
+            guard let began, began.holds else { throw NotLeader(replica: fence?.replica ?? "") }
             var rows = PostgresCommitRows(
-                time: time, sequence: last?.sequence ?? 0, previous: last?.hash ?? HashChain.genesis, key: auditKey)
-            let created = rows.add(units, outboxIDs: ids)
+                time: time, sequence: began.sequence ?? 0, previous: began.hash ?? HashChain.genesis, key: auditKey)
+            let created = rows.add(units, outboxIDs: began.ids.sorted())
             try await rows.write(connection, logger: logger)
             return created
         }

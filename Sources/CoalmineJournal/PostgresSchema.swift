@@ -145,6 +145,34 @@ enum PostgresSchema {
                 "ALTER TABLE outbox ADD COLUMN claimed_epoch BIGINT",
             ]
         ),
+        (
+            "v3-commit-start",
+            [
+                // A commit's first steps in one round trip, in this order: take the chain's lock, check the fence
+                // (share-locking the lease row; no fence when `fence_replica` is empty), read the head, reserve the
+                // outbox ids.
+                """
+                CREATE FUNCTION coalmine_commit_start(
+                    chain_lock BIGINT, fence_replica TEXT, fence_epoch BIGINT, effect_count BIGINT
+                ) RETURNS TABLE (holds BOOLEAN, head_sequence BIGINT, head_hash TEXT, outbox_ids BIGINT[])
+                LANGUAGE plpgsql AS $$
+                DECLARE
+                    leads BOOLEAN := TRUE;
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(chain_lock);
+                    IF fence_replica <> '' THEN
+                        SELECT coalesce(l.replica = fence_replica AND l.epoch = fence_epoch AND l.expires_at > clock_timestamp(), FALSE)
+                        INTO leads FROM coalmine_leader l WHERE l.id = 1 FOR SHARE;
+                    END IF;
+                    RETURN QUERY
+                        SELECT leads, j.sequence, j.hash,
+                            ARRAY(SELECT nextval('outbox_id_seq') FROM generate_series(1, effect_count))
+                        FROM (SELECT 1) AS one
+                        LEFT JOIN LATERAL (SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1) j ON TRUE;
+                END $$
+                """
+            ]
+        ),
     ]
 
     /// Brings the database up to the newest version; returns the names of the versions it applied.
