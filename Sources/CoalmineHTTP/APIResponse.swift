@@ -31,6 +31,13 @@ enum APIResponse {
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// The answer to an API call without the API token.
+    static var missingAPIToken: Response {
+        error(
+            .unauthorized, "missing or wrong API token (Authorization: Bearer <token from server.api.tokenFile>)",
+            headers: [.wwwAuthenticate: "Bearer realm=\"coalmine\""])
+    }
+
     struct ErrorBody: Encodable {
         var error: String
     }

@@ -42,9 +42,7 @@ struct ClusterRoutes {
     func register(on router: Router<CoalmineRequestContext>) {
         router.get("api/v1/cluster") { request, _ -> Response in
             guard credentials.acceptsAPI(request.headers) else {
-                return APIResponse.error(
-                    .unauthorized, "missing or wrong API token (Authorization: Bearer <token from server.api.tokenFile>)",
-                    headers: [.wwwAuthenticate: "Bearer realm=\"coalmine\""])
+                return APIResponse.missingAPIToken
             }
             guard let journal, let replica else {
                 return APIResponse.error(

@@ -82,9 +82,7 @@ struct OperatorAPIRoutes {
     /// Checks the token, runs `body`, and turns engine errors into their statuses.
     private func guarded(_ request: Request, _ body: () async throws -> Response) async -> Response {
         guard credentials.acceptsAPI(request.headers) else {
-            return APIResponse.error(
-                .unauthorized, "missing or wrong API token (Authorization: Bearer <token from server.api.tokenFile>)",
-                headers: [.wwwAuthenticate: "Bearer realm=\"coalmine\""])
+            return APIResponse.missingAPIToken
         }
         do {
             return try await body()
