@@ -10,13 +10,17 @@ public final class ChainStatus: Sendable {
         public var verdict: ChainVerification
     }
 
-    private let last = Mutex<Check?>(nil)
+    private let last = Mutex<(check: Check, head: JournalHead?)?>(nil)
 
     public init() {}
 
-    public var lastCheck: Check? { last.withLock { $0 } }
+    public var lastCheck: Check? { last.withLock { $0?.check } }
 
-    func record(_ check: Check) {
-        last.withLock { $0 = check }
+    /// Where the last walk ended intact: the next walk resumes there. Nil after a broken walk, so the next one
+    /// walks everything again.
+    var intactHead: JournalHead? { last.withLock { $0?.head } }
+
+    func record(_ check: Check, head: JournalHead?) {
+        last.withLock { $0 = (check, head) }
     }
 }

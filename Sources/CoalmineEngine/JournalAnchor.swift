@@ -37,12 +37,16 @@ public struct JournalAnchor: Service {
         }
     }
 
-    /// Walks the whole chain and records the verdict; a broken chain is also logged as an error.
+    /// Walks the chain (the whole of it at first, then from where the last intact walk ended) and records the
+    /// verdict; a broken chain is also logged as an error.
     public func checkChain() async {
         guard let chainStatus else { return }
         do {
-            let verdict = try await store.verifyChain()
-            chainStatus.record(.init(at: clock(), verdict: verdict))
+            // The head is read first: entries committed while the walk runs are walked the next time.
+            let head = try await store.head()
+            let verdict = try await store.verifyChain(expecting: head, resumingAt: chainStatus.intactHead)
+            let intact = if case .intact = verdict { head } else { JournalHead?.none }
+            chainStatus.record(.init(at: clock(), verdict: verdict), head: intact)
             if case .broken(let sequence, let reason) = verdict {
                 logger.error("the journal's hash chain is broken", metadata: ["sequence": "\(sequence)", "reason": "\(reason)"])
             }

@@ -49,8 +49,11 @@ public protocol JournalStore: Sendable {
     /// Answers when the store can serve reads: what `/readyz` asks.
     func ping() async throws
 
-    /// Walks the whole hash chain; with an anchor, also checks the journal still holds that entry unchanged.
-    func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification
+    /// Walks the hash chain; with an anchor, also checks the journal still holds that entry unchanged. With
+    /// `resumingAt`, the head of an earlier intact walk, it walks only from there on, after checking that entry is
+    /// still as it was: the cost of a periodic check grows with what was added, not with the journal.
+    /// `.intact(entries:)` counts every entry of the journal either way.
+    func verifyChain(expecting anchor: JournalHead?, resumingAt known: JournalHead?) async throws -> ChainVerification
 
     /// The newest entry, nil for an empty journal.
     func head() async throws -> JournalHead?
@@ -65,7 +68,12 @@ public protocol JournalStore: Sendable {
 extension JournalStore {
     /// Walks the whole hash chain.
     public func verifyChain() async throws -> ChainVerification {
-        try await verifyChain(expecting: nil)
+        try await verifyChain(expecting: nil, resumingAt: nil)
+    }
+
+    /// Walks the whole hash chain and checks the anchor.
+    public func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification {
+        try await verifyChain(expecting: anchor, resumingAt: nil)
     }
 }
 

@@ -362,11 +362,12 @@ public final class PostgresJournal: JournalStore {
         try await read("read the journal's head") { [logger] connection in try await Self.head(connection, logger: logger) }
     }
 
-    public func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification {
+    public func verifyChain(expecting anchor: JournalHead?, resumingAt known: JournalHead?) async throws -> ChainVerification {
         try await read("walk the hash chain") { [logger, auditKey, keyedFrom] connection in
-            var walk = ChainWalk(key: auditKey, keyedFrom: keyedFrom, anchor: anchor)
-            let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: "SELECT \(Self.entryColumns) FROM journal ORDER BY sequence"), logger: logger)
+            var walk = ChainWalk(key: auditKey, keyedFrom: keyedFrom, anchor: anchor, resumingAt: known)
+            var query = PostgresQuery(unsafeSQL: "SELECT \(Self.entryColumns) FROM journal WHERE sequence >= $1 ORDER BY sequence")
+            try query.binds.append(walk.firstSequence, context: .default)
+            let rows = try await connection.query(query, logger: logger)
             for try await row in rows.decode((Int64, Int64, String, Int, String, String, String, String).self) {
                 if let broken = walk.step(
                     sequence: row.0, recordedAt: row.1, rollout: row.2, run: row.3, kind: row.4, body: row.5, link: row.6,

@@ -498,10 +498,11 @@ public final class SQLiteJournal: JournalStore {
         }
     }
 
-    public func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification {
+    public func verifyChain(expecting anchor: JournalHead?, resumingAt known: JournalHead?) async throws -> ChainVerification {
         try await pool.read { [auditKey, keyedFrom] db in
-            var walk = ChainWalk(key: auditKey, keyedFrom: keyedFrom, anchor: anchor)
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM journal ORDER BY sequence")
+            var walk = ChainWalk(key: auditKey, keyedFrom: keyedFrom, anchor: anchor, resumingAt: known)
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT * FROM journal WHERE sequence >= ? ORDER BY sequence", arguments: [walk.firstSequence])
             while let row = try cursor.next() {
                 if let broken = walk.step(
                     sequence: row["sequence"], recordedAt: row["recorded_at"], rollout: row["rollout"], run: row["run"],

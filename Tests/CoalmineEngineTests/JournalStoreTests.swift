@@ -183,6 +183,37 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreKind.available) func aWalkResumedWhereTheLastEndedChecksOnlyWhatCameSinceAndThatEntry(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            try await journal.commit([unit((1...5).map { "{\"n\":\($0)}" })], at: Timestamp(secondsSinceEpoch: 1))
+            let known = try #require(try await journal.head())
+            try await journal.commit([unit((6...8).map { "{\"n\":\($0)}" })], at: Timestamp(secondsSinceEpoch: 2))
+            #expect(try await journal.verifyChain(expecting: nil, resumingAt: known) == .intact(entries: 8), "counts the whole journal")
+
+            try await scratch.dropAppendOnlyGuards()
+            // Before the resumed walk's start: not read again (the full walk finds it).
+            try await scratch.tamper(#"UPDATE journal SET body = '{"n":0}' WHERE sequence = 2"#)
+            #expect(try await journal.verifyChain(expecting: nil, resumingAt: known) == .intact(entries: 8))
+            #expect(try await journal.verifyChain() == .broken(sequence: 2, reason: "its content does not match its hash"))
+            // After it: found.
+            try await scratch.tamper(#"UPDATE journal SET body = '{"n":0}' WHERE sequence = 7"#)
+            #expect(
+                try await journal.verifyChain(expecting: nil, resumingAt: known)
+                    == .broken(sequence: 7, reason: "its content does not match its hash"))
+            // The entry it resumes at, its hash replaced: found there.
+            try await scratch.tamper("UPDATE journal SET hash = '\(String(repeating: "e", count: 64))' WHERE sequence = 5")
+            #expect(
+                try await journal.verifyChain(expecting: nil, resumingAt: known)
+                    == .broken(sequence: 5, reason: "its hash differs from the last walk: the journal was rewritten"))
+            // Cut short before it.
+            try await scratch.tamper("DELETE FROM journal WHERE sequence >= 5")
+            #expect(
+                try await journal.verifyChain(expecting: nil, resumingAt: known)
+                    == .broken(sequence: 5, reason: "entry 5 is missing: the journal was cut short since the last walk"))
+        }
+    }
+
     @Test(arguments: StoreKind.available) func effectsWaitInTheOutboxUntilSettled(kind: StoreKind) async throws {
         try await ScratchStore.with(kind) { scratch in
             let journal = try await scratch.open()

@@ -138,4 +138,36 @@ import Testing
         #expect(try metrics.expectGauge("coalmine_journal_head_sequence").lastValue == 3)
         #expect(try await journal.verifyChain(expecting: JournalHead("3:\(head.hash)")) == .intact(entries: 3))
     }
+
+    @Test func theChainIsWalkedWholeFirstThenFromWhereTheLastIntactWalkEnded() async throws {
+        try await ScratchStore.with(.sqlite) { scratch in
+            let journal = try await scratch.open()
+            let status = ChainStatus()
+            let anchor = JournalAnchor(store: journal, interval: .seconds(3600), chainStatus: status)
+            func entries(_ range: ClosedRange<Int>) -> JournalUnit {
+                var unit = JournalUnit()
+                unit.entries = range.map { NewJournalEntry(rollout: "tf-model-service", run: 1, kind: .humanAction, body: "{\"n\":\($0)}") }
+                return unit
+            }
+            try await journal.commit([entries(1...3)], at: Timestamp(secondsSinceEpoch: 1))
+            await anchor.checkChain()
+            #expect(status.lastCheck?.verdict == .intact(entries: 3))
+            #expect(status.intactHead?.sequence == 3)
+            try await journal.commit([entries(4...5)], at: Timestamp(secondsSinceEpoch: 2))
+            await anchor.checkChain()
+            #expect(status.lastCheck?.verdict == .intact(entries: 5))
+            #expect(status.intactHead?.sequence == 5, "the next walk starts here")
+
+            try await scratch.dropAppendOnlyGuards()
+            try await scratch.tamper(#"UPDATE journal SET body = '{"n":0}' WHERE sequence = 2"#)
+            try await journal.commit([entries(6...6)], at: Timestamp(secondsSinceEpoch: 3))
+            try await scratch.tamper(#"UPDATE journal SET body = '{"n":0}' WHERE sequence = 6"#)
+            await anchor.checkChain()
+            #expect(status.lastCheck?.verdict == .broken(sequence: 6, reason: "its content does not match its hash"))
+            #expect(status.intactHead == nil)
+            // After a break the next walk is whole again, and finds the earliest damage.
+            await anchor.checkChain()
+            #expect(status.lastCheck?.verdict == .broken(sequence: 2, reason: "its content does not match its hash"))
+        }
+    }
 }

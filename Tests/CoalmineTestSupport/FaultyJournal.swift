@@ -70,8 +70,8 @@ public final class FaultyJournal: JournalStore {
         try await inner.pruneOutbox(settledBefore: cutoff)
     }
     public func ping() async throws { try await inner.ping() }
-    public func verifyChain(expecting anchor: JournalHead?) async throws -> ChainVerification {
-        try await inner.verifyChain(expecting: anchor)
+    public func verifyChain(expecting anchor: JournalHead?, resumingAt known: JournalHead?) async throws -> ChainVerification {
+        try await inner.verifyChain(expecting: anchor, resumingAt: known)
     }
     public func head() async throws -> JournalHead? { try await inner.head() }
     public var keyedFrom: Int64? { inner.keyedFrom }
