@@ -53,6 +53,15 @@ public final class EffectLaneQueue: Sendable {
         if needsRunner { activations.activate(lane) }
     }
 
+    /// Adds those of `items` the lane does not hold yet (by id).
+    func addMissing(_ items: [OutboxItem]) {
+        let missing = state.withLock { state in
+            let held = Set(state.items.map(\.id)).union(state.held?.settlements.map(\.effect.id) ?? [])
+            return items.filter { !held.contains($0.id) }
+        }
+        if !missing.isEmpty { add(missing) }
+    }
+
     /// Empties the lane; its runner, if one was left from a lost lead, is gone with the runner service.
     func reset() {
         state.withLock { $0 = State() }

@@ -19,6 +19,12 @@ public struct EffectLanes: Sendable {
         for (lane, items) in Dictionary(grouping: items, by: \.lane) { queues[lane]?.add(items) }
     }
 
+    /// Adds the effects of `items` their lanes do not hold yet: after a commit whose answer was lost, the outbox may
+    /// hold effects it created that no lane was given.
+    func addMissing(_ items: [OutboxItem]) {
+        for (lane, items) in Dictionary(grouping: items, by: \.lane) { queues[lane]?.addMissing(items) }
+    }
+
     /// Forgets what every lane held and starts again from `items`: the outbox as a new leader finds it.
     func reset(to items: [OutboxItem]) {
         for queue in queues.values { queue.reset() }

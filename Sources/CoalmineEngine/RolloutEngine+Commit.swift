@@ -53,7 +53,7 @@ extension RolloutEngine {
                     journalHealth.record(failure: "\(error)")
                     logger.error("journal commit failed; answering 503 so senders retry", metadata: ["error": "\(error)"])
                 }
-                await recover(failing: batch, because: EngineError.journalUnavailable("\(error)"))
+                await recover(failing: batch, because: EngineError.journalUnavailable("\(error)"), wasWritten: !Self.isNotLeader(error))
                 continue
             }
             let moved = durableStates.withLock { durable in
@@ -82,15 +82,20 @@ extension RolloutEngine {
     /// changed, is loaded from the journal again. Until it is, no unit is committed (callers get 503 and retry),
     /// so nothing computed on the abandoned state is ever written. The failed callers hear back once the state is
     /// restored, so their retry counts again.
-    private func recover(failing batch: [CommitQueue.Waiting], because failure: EngineError) async {
+    /// `wasWritten`: whether the failed write may have been taken all the same (an answer lost after COMMIT); then
+    /// the effects it created are in the outbox but in no lane, and are taken up from the outbox.
+    private func recover(failing batch: [CommitQueue.Waiting], because failure: EngineError, wasWritten: Bool) async {
         isRecovering = true
         let failed = batch + commits.takeWaiting()
         var attempts = 0
         while true {
             do {
                 let loaded = try await Self.load(store, config, now: clock())
+                if wasWritten { effectLanes.addMissing(try await store.pendingEffects()) }
                 // Delivery keys the failed units added are not in the journal; those they forgot are again.
                 memory = loaded
+                // What readers see follows the journal too: the failed write may have been taken after all.
+                durableStates.withLock { $0 = loaded.states.mapValues(\.withoutFiringAlerts) }
                 deadlines = DeadlineSchedule(memory.states)
                 break
             } catch {

@@ -386,4 +386,18 @@ import Testing
             try await fixture.engine.perform(HumanCommand(.start, actor: "a"), on: "no-such-rollout")
         }
     }
+
+    /// A commit the database took whose answer was lost: the caller hears 503 and retries, and the weight change it
+    /// created still runs, taken up from the outbox.
+    @Test func effectsOfACommitWhoseAnswerWasLostStillRun() async throws {
+        let fixture = try await EngineFixture()
+        fixture.journal.loseCommitAnswers(true)
+        await #expect(throws: EngineError.self) { _ = try await fixture.command(.start) }
+        fixture.journal.loseCommitAnswers(false)
+        #expect(try await fixture.view().state == .observing, "the start was written, and the state reloaded from it")
+        let lane = try #require(fixture.engine.effectLanes[.router(rollout: "tf-model-service")])
+        #expect(lane.items.map(\.effect) == [.setWeights(WeightSplit(run: 1, canary: 5))], "its weight change waits in its lane")
+        await fixture.runner.runDueEffects()
+        #expect(try await fixture.journal.pendingEffects().filter { $0.lane == .router(rollout: "tf-model-service") }.isEmpty)
+    }
 }

@@ -6,7 +6,7 @@ import Synchronization
 /// what the engine does when the store lets it down and how many transactions concurrent callers share.
 public final class FaultyJournal: JournalStore {
     public let inner: any JournalStore
-    private let state = Mutex<(failing: Bool, commits: Int, units: Int, held: Bool)>((false, 0, 0, false))
+    private let state = Mutex<(failing: Bool, commits: Int, units: Int, held: Bool, losingAnswers: Bool)>((false, 0, 0, false, false))
     private let gate = Mutex<[CheckedContinuation<Void, Never>]>([])
 
     public init(_ inner: any JournalStore) {
@@ -15,6 +15,15 @@ public final class FaultyJournal: JournalStore {
 
     public func failCommits(_ failing: Bool) {
         state.withLock { $0.failing = failing }
+    }
+
+    /// Commits are written, then reported as failed: a connection lost between COMMIT and its answer.
+    public func loseCommitAnswers(_ losing: Bool) {
+        state.withLock { $0.losingAnswers = losing }
+    }
+
+    public struct AnswerLost: Error, CustomStringConvertible {
+        public var description: String { "connection lost after COMMIT (simulated)" }
     }
 
     /// Commits wait until `releaseCommits` is called.
@@ -36,10 +45,10 @@ public final class FaultyJournal: JournalStore {
 
     @discardableResult
     public func commit(_ units: [JournalUnit], at time: Timestamp) async throws -> [OutboxItem] {
-        let (failing, held) = state.withLock { state in
+        let (failing, held, losing) = state.withLock { state in
             state.commits += 1
             state.units += units.count
-            return (state.failing, state.held)
+            return (state.failing, state.held, state.losingAnswers)
         }
         if held {
             await withCheckedContinuation { continuation in
@@ -48,7 +57,9 @@ public final class FaultyJournal: JournalStore {
             }
         }
         if failing { throw DiskFull() }
-        return try await inner.commit(units, at: time)
+        let created = try await inner.commit(units, at: time)
+        if losing { throw AnswerLost() }
+        return created
     }
 
     public func latestTransitions() async throws -> [String: String] { try await inner.latestTransitions() }
