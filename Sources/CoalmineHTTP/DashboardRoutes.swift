@@ -259,7 +259,9 @@ struct DashboardRoutes {
     // MARK: events
 
     /// A rollout's new view whenever its journal grows, as `event: rollout` with the view's JSON, and a comment every
-    /// 15 s so proxies keep the stream open.
+    /// 15 s so proxies keep the stream open. Changes that arrive while the stream is busy are merged by rollout:
+    /// however long a storm or however slow the reader, the stream holds at most one pending name per rollout, and
+    /// the engine never waits for it.
     private func events() -> Response {
         let changes = engine.changes.subscribe()
         let engine = engine
@@ -268,32 +270,26 @@ struct DashboardRoutes {
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: ": coalmine events\n\n"))
+                let backlog = ChangedRollouts()
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    let (ticks, tick) = AsyncStream.makeStream(of: String?.self)
                     group.addTask {
-                        for await name in changes { tick.yield(name) }
-                        tick.finish()
-                    }
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: .seconds(15))
-                            tick.yield(nil)
-                        }
+                        for await name in changes { backlog.add(name) }
+                        backlog.end()
                     }
                     group.addTask {
                         // A stream never ends by itself: a graceful stop ends it, or `serve` would wait for every
                         // open page.
                         try? await gracefulShutdown()
-                        tick.finish()
+                        backlog.end()
                     }
-                    for await item in ticks {
-                        if let name = item, let view = try? await engine.view(of: name) {
-                            let encoder = JSONEncoder()
-                            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    while let names = await backlog.next(orAfter: .seconds(15)) {
+                        if names.isEmpty { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
+                        for name in names.sorted() {
+                            guard let view = try? await engine.view(of: name) else { continue }
                             let json = String(decoding: try encoder.encode(view), as: UTF8.self)
                             try await writer.write(ByteBuffer(string: "event: rollout\ndata: \(json)\n\n"))
-                        } else if item == nil {
-                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         }
                     }
                     group.cancelAll()

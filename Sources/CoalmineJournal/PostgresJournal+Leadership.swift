@@ -8,6 +8,9 @@ import PostgresNIO
 /// commits check the term (see `setFence`), so a leader that was paused past its lease writes nothing when it
 /// wakes.
 extension PostgresJournal {
+    /// A replica whose heartbeat is older than this many leases is no longer listed.
+    static let replicaForgottenAfterLeases = 20.0
+
     /// Takes the lead if nobody holds an unexpired lease, or renews it if this replica holds it; records this
     /// replica's heartbeat either way. A holder whose own lease had expired starts a new term too: whatever it
     /// began in the old one is fenced off.
@@ -30,6 +33,13 @@ extension PostgresJournal {
                 RETURNING epoch
                 """, logger: logger)
             for try await epoch in claimed.decode(Int64.self) {
+                // Pods come and go under new names: the leader forgets replicas silent for twenty leases, so the
+                // list stays the replicas that exist.
+                try await connection.query(
+                    """
+                    DELETE FROM coalmine_replica
+                    WHERE heartbeat_at < clock_timestamp() - make_interval(secs => \(seconds * Self.replicaForgottenAfterLeases))
+                    """, logger: logger)
                 return LeaseOutcome(epoch: epoch, leader: replica, leaderURL: advertiseURL)
             }
             let holder = try await connection.query(

@@ -330,4 +330,23 @@ import Testing
             #expect(error.description.contains("password authentication failed for user \"\(settings.user)\""), "\(error)")
         }
     }
+
+    @Test(.enabled(if: ScratchPostgres.isAvailable)) func theLeaderForgetsReplicasSilentForTwentyLeases() async throws {
+        try await ScratchStore.with(.postgres) { scratch in
+            let journal = try #require(try await scratch.open() as? PostgresJournal)
+            let first = try await journal.claimLease(replica: "r1", advertiseURL: "http://r1:9095", lease: .seconds(3))
+            #expect(first.epoch == 1)
+            _ = try await journal.claimLease(replica: "r2", advertiseURL: "http://r2:9095", lease: .seconds(3))
+            // r2 went silent a minute ago (more than twenty 3 s leases); r3 a few seconds ago.
+            try await scratch.tamper("UPDATE coalmine_replica SET heartbeat_at = clock_timestamp() - interval '61 seconds' WHERE id = 'r2'")
+            try await scratch.tamper(
+                "INSERT INTO coalmine_replica VALUES ('r3', 'http://r3:9095', clock_timestamp(), clock_timestamp() - interval '5 seconds')")
+            #expect(try await journal.cluster().replicas.map(\.id) == ["r1", "r2", "r3"], "listed until the leader's next renewal")
+            let renewed = try await journal.claimLease(replica: "r1", advertiseURL: "http://r1:9095", lease: .seconds(3))
+            #expect(renewed.epoch == 1, "renewed in the same term")
+            let cluster = try await journal.cluster()
+            #expect(cluster.replicas.map(\.id) == ["r1", "r3"])
+            #expect(cluster.leader == "r1")
+        }
+    }
 }

@@ -225,6 +225,16 @@ import Testing
         }
     }
 
+    @Test func anEventStreamSendsEachChangedRolloutOnceHoweverOftenItChangedMeanwhile() async {
+        let backlog = ChangedRollouts()
+        for _ in 0..<1000 { backlog.add("tf-model-service") }
+        backlog.add("ranker")
+        #expect(await backlog.next(orAfter: .seconds(5)) == ["tf-model-service", "ranker"])
+        #expect(await backlog.next(orAfter: .milliseconds(50)) == [], "nothing new: a keep-alive")
+        backlog.end()
+        #expect(await backlog.next(orAfter: .seconds(5)) == nil)
+    }
+
     @Test func sessionsExpireAndAreBoundToTheirKey() throws {
         let signer = ActionSigner(currentKey: "key-one")
         let sessions = DashboardSessions(signer: signer, lifetime: .seconds(60), secure: true)
