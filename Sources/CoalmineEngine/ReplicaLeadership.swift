@@ -79,6 +79,7 @@ public final class ReplicaLeadership: Service, Sendable {
                 }
                 await stop(&work)
             }
+            if outcome != nil { standing.markChecked() }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.lease / 3) }
         }
         await stop(&work)

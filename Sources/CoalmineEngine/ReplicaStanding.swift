@@ -21,6 +21,7 @@ public final class ReplicaStanding: EffectGate, Sendable {
     public let journal: PostgresJournal
     let logger: Logger
     private let state = Mutex(Standing())
+    private let checked = Mutex(false)
 
     public init(replica: String, advertiseURL: String, journal: PostgresJournal, logger: Logger = Logger(label: "coalmine.leadership")) {
         self.replica = replica
@@ -30,6 +31,14 @@ public final class ReplicaStanding: EffectGate, Sendable {
     }
 
     public var current: Standing { state.withLock { $0 } }
+
+    /// Whether this replica has once learned from the database who leads (and, if itself, taken the lead up):
+    /// before that it could only answer 503. A failover later does not take it back.
+    public var hasCheckedLease: Bool { checked.withLock { $0 } }
+
+    func markChecked() {
+        checked.withLock { $0 = true }
+    }
 
     func set(_ standing: Standing) {
         state.withLock { $0 = standing }

@@ -20,7 +20,8 @@ struct HealthRoutes {
                 return APIResponse.error(.serviceUnavailable, "the journal cannot commit: \(failure)")
             }
             // A replica just started knows neither whether it leads nor where the leader is: it could only answer 503.
-            if let replica, replica.current.leader == nil {
+            // Later, a failover under way leaves it ready: it answers 503 with Retry-After until a leader is known.
+            if let replica, !replica.hasCheckedLease {
                 return APIResponse.error(.serviceUnavailable, "replica \(replica.replica) does not yet know which replica leads")
             }
             do {
