@@ -188,7 +188,51 @@ extension ConfigReader {
             }
             finish(waiting)
         }
+        switch fields.take("headerStage") {
+        case nil:
+            break
+        case .null?:
+            // A rollout turns off a header stage its defaults have.
+            policy.headerStage = nil
+        case let value?:
+            if var stage = mapping(value, at: fields.pathOf("headerStage")) { policy.headerStage = readHeaderStage(&stage) }
+        }
         return policy
+    }
+
+    /// `{ header, exact | regex, bake }`.
+    private mutating func readHeaderStage(_ fields: inout ConfigFields) -> HeaderStage? {
+        let header = requiredString(fields.take("header"), at: fields.pathOf("header"))
+        if let header, !Self.isLowercaseHeaderName(header) {
+            report(fields.pathOf("header"), "'\(header)' is not a lowercase header name (Istio matches only lowercase names)")
+        }
+        let exact = string(fields.take("exact"), at: fields.pathOf("exact"))
+        let regex = string(fields.take("regex"), at: fields.pathOf("regex"))
+        var match: (HeaderMatch.Kind, String)?
+        switch (exact, regex) {
+        case (let exact?, nil):
+            match = (.exact, exact)
+        case (nil, let regex?):
+            if (try? Regex(regex)) == nil {
+                report(fields.pathOf("regex"), "'\(regex)' is not a regular expression")
+            } else {
+                match = (.regex, regex)
+            }
+        case (.some, .some):
+            report(fields.path, "give exact or regex, not both")
+        case (nil, nil):
+            if !fields.has("exact"), !fields.has("regex") { report(fields.path, "needs exact or regex") }
+        }
+        var bake: Duration?
+        if case .some(.some(let duration)) = duration(fields.take("bake"), at: fields.pathOf("bake")) { bake = duration }
+        finish(fields)
+        guard let header, Self.isLowercaseHeaderName(header), let (kind, value) = match else { return nil }
+        return HeaderStage(match: HeaderMatch(header: header, kind: kind, value: value), bake: bake)
+    }
+
+    /// Istio matches only lowercase header names; the Gateway API compares them case-insensitively.
+    static func isLowercaseHeaderName(_ text: String) -> Bool {
+        isHeaderName(text) && text == text.lowercased()
     }
 
     static func isValidStepList(_ steps: [Int]) -> Bool {

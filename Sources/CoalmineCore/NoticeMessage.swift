@@ -42,7 +42,9 @@ public struct NoticeMessage: Sendable {
             ("State", "\(state) since \(notice.since.rfc3339)"),
             (
                 "Traffic",
-                "\(rollout.stable)\(stable) \(100 - notice.canaryWeightAfter) % · \(rollout.canary)\(canary) \(notice.canaryWeightAfter) %"
+                notice.isInHeaderStage
+                    ? "internal (\(notice.headerRoute!)) → \(rollout.canary)\(canary); everyone else → \(rollout.stable)\(stable) 100 %"
+                    : "\(rollout.stable)\(stable) \(100 - notice.canaryWeightAfter) % · \(rollout.canary)\(canary) \(notice.canaryWeightAfter) %"
             ),
         ]
         if notice.canaryWeightBefore != notice.canaryWeightAfter {

@@ -3,8 +3,14 @@ public enum NoticeText {
     /// What happened, in a few words. `now` gives a reminder its elapsed time.
     public static func headline(_ notice: RolloutNotice, at now: Timestamp) -> String {
         switch notice.kind {
-        case .started: "canary run \(notice.run) started"
-        case .stepAdvanced: "canary weight \(notice.canaryWeightBefore) % → \(notice.canaryWeightAfter) %"
+        case .started:
+            notice.isInHeaderStage
+                ? "canary run \(notice.run) started: internal (\(notice.headerRoute!)) first"
+                : "canary run \(notice.run) started"
+        case .stepAdvanced:
+            notice.canaryWeightBefore == 0 && notice.headerRoute != nil
+                ? "internal (\(notice.headerRoute!)) → canary weight \(notice.canaryWeightAfter) %"
+                : "canary weight \(notice.canaryWeightBefore) % → \(notice.canaryWeightAfter) %"
         case .paused: notice.reason == .manual ? "paused by \(notice.actor)" : "paused: an alert fires"
         case .resumed: notice.phase == .paused ? "resumed, but still held by a firing alert" : "resumed"
         case .awaitingHuman: "circuit breaker tripped: traffic growth stopped, a human must decide"

@@ -6,15 +6,18 @@ public enum RolloutEffect: Codable, Equatable, Sendable {
     case notify(RolloutNotice)
 }
 
-/// The traffic split of one run: integer weights summing to 100.
+/// The traffic split of one run: integer weights summing to 100, and the header route that sends matching
+/// requests to the canary whatever the weights (nil: none).
 public struct WeightSplit: Codable, Equatable, Sendable {
     public var run: Int
     public var canary: Int
+    public var headerRoute: HeaderMatch?
     public var stable: Int { 100 - canary }
 
-    public init(run: Int, canary: Int) {
+    public init(run: Int, canary: Int, headerRoute: HeaderMatch? = nil) {
         self.run = run
         self.canary = canary
+        self.headerRoute = headerRoute
     }
 }
 
@@ -57,11 +60,17 @@ public struct RolloutNotice: Codable, Equatable, Sendable {
     public var stableVersion: String?
     /// A human-given reason, or the router's error for a stuck rollback.
     public var detail: String?
+    /// The header route in force after the change, if any.
+    public var headerRoute: HeaderMatch?
+
+    /// Whether only header-matched requests reach the canary (a header stage).
+    public var isInHeaderStage: Bool { headerRoute != nil && canaryWeightAfter == 0 }
 
     public init(
         kind: Kind, run: Int, phase: RolloutPhase, reason: PhaseReason?, stateVersion: Int, canaryWeightBefore: Int,
         canaryWeightAfter: Int, actor: String, alert: FiringAlert?, allowedActions: [HumanAction], since: Timestamp,
-        autoRollbackAt: Timestamp?, canaryVersion: String?, stableVersion: String?, detail: String?
+        autoRollbackAt: Timestamp?, canaryVersion: String?, stableVersion: String?, detail: String?,
+        headerRoute: HeaderMatch? = nil
     ) {
         self.kind = kind
         self.run = run
@@ -78,5 +87,6 @@ public struct RolloutNotice: Codable, Equatable, Sendable {
         self.canaryVersion = canaryVersion
         self.stableVersion = stableVersion
         self.detail = detail
+        self.headerRoute = headerRoute
     }
 }

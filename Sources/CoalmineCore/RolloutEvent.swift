@@ -8,8 +8,8 @@ public enum RolloutEvent: Equatable, Sendable {
     case weightsApplied(run: Int, canaryWeight: Int)
     /// The router could not apply the weights of `run`.
     case weightsFailed(run: Int, message: String)
-    /// A periodic read found these weights in the cluster (a GitOps tool or a person may have changed them).
-    case weightsObserved(run: Int, canaryWeight: Int)
+    /// A periodic read found this traffic in the cluster (a GitOps tool or a person may have changed it).
+    case weightsObserved(run: Int, TrafficReading)
     /// A human declared a firing alert over (its resolution never arrived): the rollout goes on as if it resolved.
     case alertCleared(fingerprint: String, actor: String)
 }

@@ -31,8 +31,8 @@ public struct RolloutMachine: Sendable {
             transition.confirmWeights(run: run, canaryWeight: canaryWeight)
         case .weightsFailed(let run, let message):
             transition.recordRouterFailure(run: run, message: message)
-        case .weightsObserved(let run, let canaryWeight):
-            transition.correctDrift(run: run, observedCanaryWeight: canaryWeight)
+        case .weightsObserved(let run, let reading):
+            transition.correctDrift(run: run, observed: reading)
         case .alertCleared(let fingerprint, let actor):
             transition.clear(fingerprint: fingerprint, by: actor)
         }

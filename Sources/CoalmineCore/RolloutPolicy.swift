@@ -8,19 +8,23 @@ public struct RolloutPolicy: Equatable, Sendable {
     public var requireApprovalBefore: [Int]
     public var breaker: BreakerPolicy
     public var awaitingHuman: EscalationPolicy
+    /// Header-matched requests to the canary before the first weighted step; nil goes straight to the first step.
+    public var headerStage: HeaderStage?
 
     public init(
         steps: [Int] = [5, 10, 30, 50, 100],
         bake: Duration = .seconds(24 * 3600),
         requireApprovalBefore: [Int] = [],
         breaker: BreakerPolicy = BreakerPolicy(),
-        awaitingHuman: EscalationPolicy = EscalationPolicy()
+        awaitingHuman: EscalationPolicy = EscalationPolicy(),
+        headerStage: HeaderStage? = nil
     ) {
         self.steps = steps
         self.bake = bake
         self.requireApprovalBefore = requireApprovalBefore
         self.breaker = breaker
         self.awaitingHuman = awaitingHuman
+        self.headerStage = headerStage
     }
 }
 

@@ -23,12 +23,24 @@ public struct RolloutState: Codable, Equatable, Sendable {
     public var version: Int = 0
     /// Consecutive router failures while rolling back.
     public var rollbackFailures: Int = 0
+    /// The header route in force: set by a header stage and kept through the weighted steps until the run is
+    /// promoted or rolled back. Absent in states written before header stages existed.
+    public var headerRoute: HeaderMatch?
 
     public init(since: Timestamp) {
         self.since = since
     }
 
     public var stableWeight: Int { 100 - canaryWeight }
+
+    /// Whether only header-matched requests reach the canary: a header stage, or a wait for approval after it.
+    public var isInHeaderStage: Bool { headerRoute != nil && canaryWeight == 0 }
+
+    /// The traffic as people read it: `internal (x-user-group=internal)` in a header stage, else the weights.
+    public var trafficText: String {
+        if isInHeaderStage, let headerRoute { return "internal (\(headerRoute))" }
+        return "stable/canary \(stableWeight)/\(canaryWeight)"
+    }
 
     /// When time alone next changes the rollout: the end of its bake, a reminder, an auto-rollback. Before it, a
     /// `.clock` event changes nothing, so nothing needs to look at the rollout until then.
@@ -47,17 +59,20 @@ public struct RolloutState: Codable, Equatable, Sendable {
         var run: Int
         var step: Int
         var canaryWeight: Int
+        var headerRoute: HeaderMatch?
         var version: Int
 
         /// Whether anything a human would notice differs, the version aside.
         func differs(from other: Position) -> Bool {
             phase != other.phase || reason != other.reason || run != other.run || step != other.step
-                || canaryWeight != other.canaryWeight
+                || canaryWeight != other.canaryWeight || headerRoute != other.headerRoute
         }
     }
 
     var position: Position {
-        Position(phase: phase, reason: reason, run: run, step: step, canaryWeight: canaryWeight, version: version)
+        Position(
+            phase: phase, reason: reason, run: run, step: step, canaryWeight: canaryWeight, headerRoute: headerRoute,
+            version: version)
     }
 }
 

@@ -28,7 +28,12 @@ struct RolloutTransition {
             state.stableVersion = command.stableVersion
             enter(.observing, reason: nil)
             notify(.started, detail: command.reason)
-            progress(to: 0)
+            if let stage = policy.headerStage {
+                setTraffic(canary: 0, headerRoute: stage.match)
+                state.nextStepAt = now + (stage.bake ?? policy.bake)
+            } else {
+                progress(to: 0)
+            }
         case .pause:
             enter(.paused, reason: .manual)
             notify(.paused, detail: command.reason)
@@ -36,14 +41,15 @@ struct RolloutTransition {
             state.firingAlerts.acknowledgeAll()
             if state.firingAlerts.isEmpty {
                 enter(.observing, reason: nil)
-                state.nextStepAt = now + policy.bake
+                state.nextStepAt = now + bakeOfCurrentStep
             } else {
                 enter(.paused, reason: .alert)
             }
             notify(.resumed, alert: state.firingAlerts.first, detail: command.reason)
         case .approve:
+            let weightBefore = state.canaryWeight
             apply(step: state.step + 1)
-            notify(.stepAdvanced, detail: command.reason)
+            notify(.stepAdvanced, weightBefore: weightBefore, detail: command.reason)
         case .promote:
             promote(reason: .human, detail: command.reason)
         case .rollback:
@@ -102,7 +108,7 @@ struct RolloutTransition {
         }
         if state.phase == .paused, state.reason == .alert, state.firingAlerts.isEmpty {
             enter(.observing, reason: .resolved)
-            state.nextStepAt = now + policy.bake
+            state.nextStepAt = now + bakeOfCurrentStep
             notify(.resumed, alert: resolved)
         }
     }
@@ -150,16 +156,21 @@ struct RolloutTransition {
         }
     }
 
-    /// Weights found in the cluster that are not the ones Coalmine set: put its own back and say so. The state
-    /// does not change; only the cluster is made to match it again.
-    mutating func correctDrift(run: Int, observedCanaryWeight observed: Int) {
+    /// Weights or a header route found in the cluster that are not the ones Coalmine set: put its own back and
+    /// say so. The state does not change; only the cluster is made to match it again.
+    mutating func correctDrift(run: Int, observed: TrafficReading) {
         actor = "drift"
-        guard run == state.run, state.phase.isActive, observed != state.canaryWeight else { return }
-        effects.append(.setWeights(WeightSplit(run: state.run, canary: state.canaryWeight)))
-        notify(
-            .driftCorrected,
-            detail: "found stable/canary \(100 - observed)/\(observed) in the cluster; restored"
-                + " \(state.stableWeight)/\(state.canaryWeight)")
+        guard run == state.run, state.phase.isActive,
+            observed.canaryWeight != state.canaryWeight || observed.headerRoute != state.headerRoute
+        else { return }
+        effects.append(.setWeights(WeightSplit(run: state.run, canary: state.canaryWeight, headerRoute: state.headerRoute)))
+        var found = "stable/canary \(100 - observed.canaryWeight)/\(observed.canaryWeight)"
+        var restored = "\(state.stableWeight)/\(state.canaryWeight)"
+        if observed.headerRoute != state.headerRoute {
+            found += observed.headerRoute.map { " with header route \($0)" } ?? " without the header route"
+            restored += state.headerRoute.map { " with header route \($0)" } ?? " without a header route"
+        }
+        notify(.driftCorrected, detail: "found \(found) in the cluster; restored \(restored)")
     }
 
     // MARK: building blocks
@@ -176,10 +187,18 @@ struct RolloutTransition {
             awaitHuman(reason: .approval)
             notify(.approvalNeeded)
         } else {
-            let isFirstStep = index == 0
+            // The start announces a run's first weight, unless a header stage came before it.
+            let announcedByStart = index == 0 && state.headerRoute == nil
+            let weightBefore = state.canaryWeight
             apply(step: index)
-            if !isFirstStep { notify(.stepAdvanced) }
+            if !announcedByStart { notify(.stepAdvanced, weightBefore: weightBefore) }
         }
+    }
+
+    /// How long the step in force bakes: a header stage's own bake before the first weighted step.
+    private var bakeOfCurrentStep: Duration {
+        if state.step == -1, state.headerRoute != nil, let stage = policy.headerStage { return stage.bake ?? policy.bake }
+        return policy.bake
     }
 
     private mutating func apply(step index: Int) {
@@ -191,7 +210,7 @@ struct RolloutTransition {
 
     private mutating func promote(reason: PhaseReason, detail: String?) {
         enter(.promoted, reason: reason)
-        setCanaryWeight(100)
+        setTraffic(canary: 100, headerRoute: nil)
         notify(.promoted, detail: detail)
     }
 
@@ -200,7 +219,9 @@ struct RolloutTransition {
         state.rollbackFailures = 0
         let weightBefore = state.canaryWeight
         state.canaryWeight = 0
-        // Always asked for, even at weight 0: the rollback completes only on the router's read-back.
+        state.headerRoute = nil
+        // Always asked for, even at weight 0: the rollback completes only on the router's read-back, which also
+        // shows the header route gone.
         effects.append(.setWeights(WeightSplit(run: state.run, canary: 0)))
         pendingNotices.append((.rollingBack, weightBefore, alert, detail))
     }
@@ -224,13 +245,21 @@ struct RolloutTransition {
     }
 
     private mutating func setCanaryWeight(_ weight: Int) {
-        guard weight != state.canaryWeight else { return }
-        state.canaryWeight = weight
-        effects.append(.setWeights(WeightSplit(run: state.run, canary: weight)))
+        setTraffic(canary: weight, headerRoute: state.headerRoute)
     }
 
-    private mutating func notify(_ kind: RolloutNotice.Kind, alert: FiringAlert? = nil, detail: String? = nil) {
-        pendingNotices.append((kind, state.canaryWeight, alert, detail))
+    private mutating func setTraffic(canary weight: Int, headerRoute: HeaderMatch?) {
+        guard weight != state.canaryWeight || headerRoute != state.headerRoute else { return }
+        state.canaryWeight = weight
+        state.headerRoute = headerRoute
+        effects.append(.setWeights(WeightSplit(run: state.run, canary: weight, headerRoute: headerRoute)))
+    }
+
+    /// `weightBefore`: the weight before this transition changed it, when it already has.
+    private mutating func notify(
+        _ kind: RolloutNotice.Kind, weightBefore: Int? = nil, alert: FiringAlert? = nil, detail: String? = nil
+    ) {
+        pendingNotices.append((kind, weightBefore ?? state.canaryWeight, alert, detail))
     }
 
     /// Bumps the state version if the rollout moved, then writes every notice against the final state.
@@ -247,7 +276,8 @@ struct RolloutTransition {
                     stateVersion: final.version, canaryWeightBefore: pending.weightBefore,
                     canaryWeightAfter: final.canaryWeight, actor: actor, alert: pending.alert,
                     allowedActions: allowed, since: final.since, autoRollbackAt: final.autoRollbackAt,
-                    canaryVersion: final.canaryVersion, stableVersion: final.stableVersion, detail: pending.detail
+                    canaryVersion: final.canaryVersion, stableVersion: final.stableVersion, detail: pending.detail,
+                    headerRoute: final.headerRoute
                 ))
         }
         return RolloutOutcome(state: final, effects: effects + notices, actor: actor, refusal: nil)

@@ -2,7 +2,7 @@ import CoalmineCore
 import Logging
 import ServiceLifecycle
 
-/// Every `resyncEvery`, reads the weights of each rollout under way and hands them to the engine, which puts its
+/// Every `resyncEvery`, reads the weights and header route of each rollout under way and hands them to the engine, which puts its
 /// own back where someone else changed them (a GitOps tool reverting, a hand edit).
 public struct DriftWatcher: Service {
     let engine: RolloutEngine
@@ -31,8 +31,8 @@ public struct DriftWatcher: Service {
         for candidate in await engine.driftCandidates() {
             let metadata: Logger.Metadata = ["rollout": "\(candidate.rollout.name)", "run": "\(candidate.run)"]
             do {
-                guard let observed = try await router.canaryWeight(of: candidate.rollout) else { continue }
-                try await engine.observe(canaryWeight: observed, of: candidate.rollout.name, atVersion: candidate.version)
+                guard let observed = try await router.traffic(of: candidate.rollout) else { continue }
+                try await engine.observe(observed, of: candidate.rollout.name, atVersion: candidate.version)
             } catch {
                 logger.warning("drift check failed; will try again", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             }

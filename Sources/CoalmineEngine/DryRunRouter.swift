@@ -14,14 +14,15 @@ public final class DryRunRouter: TrafficRouter {
 
     public func apply(_ split: WeightSplit, to rollout: RolloutSpec) async throws -> WeightSplit {
         weights.withLock { $0[rollout.name] = split }
+        let header = split.headerRoute.map { ", header route \($0) → \(rollout.canary)" } ?? ""
         logger.info(
-            "dry-run: would set \(rollout.namespace)/\(rollout.object) \(rollout.stable)=\(split.stable) \(rollout.canary)=\(split.canary)",
+            "dry-run: would set \(rollout.namespace)/\(rollout.object) \(rollout.stable)=\(split.stable) \(rollout.canary)=\(split.canary)\(header)",
             metadata: ["rollout": "\(rollout.name)", "run": "\(split.run)"])
         return split
     }
 
-    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
-        weights(of: rollout.name)?.canary
+    public func traffic(of rollout: RolloutSpec) async throws -> TrafficReading? {
+        weights(of: rollout.name).map { TrafficReading(canaryWeight: $0.canary, headerRoute: $0.headerRoute) }
     }
 
     /// The weights last applied to `rollout`, if any.

@@ -53,6 +53,9 @@ enum JournalBody {
         var intendedStableWeight: Int
         var observedCanaryWeight: Int
         var observedStableWeight: Int
+        /// The header routes, where either is set.
+        var intendedHeaderRoute: HeaderMatch?
+        var observedHeaderRoute: HeaderMatch?
     }
 }
 

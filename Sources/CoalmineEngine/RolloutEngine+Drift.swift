@@ -14,13 +14,15 @@ extension RolloutEngine {
         }
     }
 
-    /// Takes the weights a drift check read. Acts only if the rollout has not moved since `version` (a move would
-    /// have changed the weights on purpose): journals `drift-detected` with both splits, re-applies Coalmine's
-    /// weights and notifies.
-    public func observe(canaryWeight observed: Int, of name: String, atVersion version: Int) async throws {
+    /// Takes the traffic a drift check read. Acts only if the rollout has not moved since `version` (a move would
+    /// have changed the weights on purpose): journals `drift-detected` with both splits and header routes,
+    /// re-applies Coalmine's and notifies.
+    public func observe(_ observed: TrafficReading, of name: String, atVersion version: Int) async throws {
         let spec = try spec(named: name)
-        guard let state = memory.states[name], state.version == version, observed != state.canaryWeight else { return }
-        let outcome = machines[name]!.handle(.weightsObserved(run: state.run, canaryWeight: observed), in: state, at: clock())
+        guard let state = memory.states[name], state.version == version,
+            observed.canaryWeight != state.canaryWeight || observed.headerRoute != state.headerRoute
+        else { return }
+        let outcome = machines[name]!.handle(.weightsObserved(run: state.run, observed), in: state, at: clock())
         guard !outcome.effects.isEmpty else { return }
         var unit = JournalUnit()
         unit.entries.append(
@@ -28,7 +30,8 @@ extension RolloutEngine {
                 name, run: state.run, .driftDetected,
                 JournalBody.DriftDetected(
                     intendedCanaryWeight: state.canaryWeight, intendedStableWeight: state.stableWeight,
-                    observedCanaryWeight: observed, observedStableWeight: 100 - observed)))
+                    observedCanaryWeight: observed.canaryWeight, observedStableWeight: 100 - observed.canaryWeight,
+                    intendedHeaderRoute: state.headerRoute, observedHeaderRoute: observed.headerRoute)))
         record(outcome, from: state, of: spec, into: &unit)
         try await commit(unit)
     }

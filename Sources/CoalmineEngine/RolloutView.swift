@@ -10,6 +10,10 @@ public struct RolloutView: Codable, Equatable, Sendable {
     public var step: Int
     public var canaryWeight: Int
     public var stableWeight: Int
+    /// Coalmine's header route, while one sends matching requests to the canary.
+    public var headerRoute: HeaderMatch?
+    /// The traffic in words: `internal (x-user-group=internal)` in a header stage, else `stable/canary 95/5`.
+    public var traffic: String
     public var since: Timestamp
     public var nextStepAt: Timestamp?
     public var firingAlerts: [FiringAlertView]
@@ -28,6 +32,8 @@ public struct RolloutView: Codable, Equatable, Sendable {
         step = state.step
         canaryWeight = state.canaryWeight
         stableWeight = state.stableWeight
+        headerRoute = state.headerRoute
+        traffic = state.trafficText
         since = state.since
         nextStepAt = state.nextStepAt
         firingAlerts = state.firingAlerts.map {

@@ -84,8 +84,15 @@ enum DashboardPage {
         """
         <div class="bar" role="img" aria-label="stable \(view.stableWeight) %, canary \(view.canaryWeight) %">\
         <span class="stable" style="width:\(view.stableWeight)%"></span><span class="canary" style="width:\(view.canaryWeight)%"></span></div>\
-        <div class="muted">stable \(view.stableWeight) % · canary \(view.canaryWeight) %</div>
+        <div class="muted">\(HTMLPage.escape(trafficLine(view)))</div>
         """
+    }
+
+    /// The weights in words, and who else reaches the canary by header.
+    static func trafficLine(_ view: RolloutView) -> String {
+        guard let header = view.headerRoute else { return "stable \(view.stableWeight) % · canary \(view.canaryWeight) %" }
+        if view.canaryWeight == 0 { return "internal (\(header)) on canary · everyone else stable" }
+        return "stable \(view.stableWeight) % · canary \(view.canaryWeight) % · plus \(header) on canary"
     }
 
     /// How long ago, or how long until, in words.

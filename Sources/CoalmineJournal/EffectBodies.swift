@@ -27,6 +27,8 @@ enum EffectBodies {
         var attempt: Int
         var canaryWeight: Int?
         var stableWeight: Int?
+        /// The header route read back with the weights.
+        var headerRoute: HeaderMatch?
         var error: String?
         var retryAt: Timestamp?
 
@@ -40,6 +42,7 @@ enum EffectBodies {
             case .applied(let split):
                 canaryWeight = split.canary
                 stableWeight = split.stable
+                headerRoute = split.headerRoute
             case .retrying(_, let at):
                 retryAt = at
             case .delivered, .superseded, .failed:

@@ -17,6 +17,16 @@ extension FiringAlert: CanonicalJSONEncodable {
     }
 }
 
+extension HeaderMatch: CanonicalJSONEncodable {
+    public var canonicalJSON: String {
+        var object = CanonicalJSONObject()
+        object.add("header", header)
+        object.add("kind", kind)
+        object.add("value", value)
+        return object.text
+    }
+}
+
 extension RolloutState: CanonicalJSONEncodable {
     public var canonicalJSON: String {
         var object = CanonicalJSONObject()
@@ -24,6 +34,7 @@ extension RolloutState: CanonicalJSONEncodable {
         object.add("canaryVersion", canaryVersion)
         object.add("canaryWeight", canaryWeight)
         object.add("firingAlerts", jsonElements: firingAlerts.lazy.map(\.canonicalJSON))
+        if let headerRoute { object.add("headerRoute", json: headerRoute.canonicalJSON) }
         object.add("nextReminderAt", nextReminderAt?.rfc3339)
         object.add("nextStepAt", nextStepAt?.rfc3339)
         object.add("phase", phase)

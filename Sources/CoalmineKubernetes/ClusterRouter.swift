@@ -19,8 +19,8 @@ public struct ClusterRouter: TrafficRouter {
         try await router(for: rollout).apply(split, to: rollout)
     }
 
-    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
-        try await router(for: rollout).canaryWeight(of: rollout)
+    public func traffic(of rollout: RolloutSpec) async throws -> TrafficReading? {
+        try await router(for: rollout).traffic(of: rollout)
     }
 
     /// Read-only: finds the rollout's object and route and reports their weights (`check-config`).

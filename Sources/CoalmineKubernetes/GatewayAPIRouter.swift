@@ -14,8 +14,8 @@ public struct GatewayAPIRouter: TrafficRouter {
         try await router.apply(split, to: rollout, at: Self.path(rollout))
     }
 
-    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
-        try await router.canaryWeight(of: rollout, at: Self.path(rollout))
+    public func traffic(of rollout: RolloutSpec) async throws -> TrafficReading? {
+        try await router.traffic(of: rollout, at: Self.path(rollout))
     }
 
     public func inspect(_ rollout: RolloutSpec) async throws -> RouteInspection {

@@ -19,8 +19,8 @@ public final class IstioRouter: TrafficRouter {
         try await withVersionFallback(rollout) { try await router.apply(split, to: rollout, at: $0) }
     }
 
-    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
-        try await withVersionFallback(rollout) { try await router.canaryWeight(of: rollout, at: $0) }
+    public func traffic(of rollout: RolloutSpec) async throws -> TrafficReading? {
+        try await withVersionFallback(rollout) { try await router.traffic(of: rollout, at: $0) }
     }
 
     public func inspect(_ rollout: RolloutSpec) async throws -> RouteInspection {

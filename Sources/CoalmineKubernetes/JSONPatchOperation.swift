@@ -16,6 +16,10 @@ public struct JSONPatchOperation: Codable, Equatable, Sendable {
         JSONPatchOperation(op: "test", path: JSONPointer.encode(path), value: value)
     }
 
+    public static func remove(_ path: [JSONPointerStep]) -> JSONPatchOperation {
+        JSONPatchOperation(op: "remove", path: JSONPointer.encode(path))
+    }
+
     /// `add`, not `replace`: it sets a field whether or not it exists, and a zero weight is often absent.
     public static func add(_ path: [JSONPointerStep], _ value: JSONValue) -> JSONPatchOperation {
         JSONPatchOperation(op: "add", path: JSONPointer.encode(path), value: value)

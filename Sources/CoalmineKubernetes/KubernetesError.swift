@@ -1,3 +1,5 @@
+import CoalmineCore
+
 /// An answer of the Kubernetes API other than success, with the message of its `Status` body: an Istio admission
 /// denial reads as the webhook's reason, not as a bare "forbidden".
 public struct KubernetesError: Error, CustomStringConvertible, Sendable {
@@ -22,8 +24,16 @@ public struct RouteSelectionError: Error, CustomStringConvertible, Sendable {
 public struct ReadBackMismatch: Error, CustomStringConvertible, Sendable {
     public var intendedCanaryWeight: Int
     public var foundCanaryWeight: Int
+    public var intendedHeaderRoute: HeaderMatch?
+    public var foundHeaderRoute: HeaderMatch?
 
     public var description: String {
-        "read back canary weight \(foundCanaryWeight) after writing \(intendedCanaryWeight)"
+        var text = "read back canary weight \(foundCanaryWeight) after writing \(intendedCanaryWeight)"
+        if intendedHeaderRoute != foundHeaderRoute {
+            let found = foundHeaderRoute?.description ?? "none"
+            let intended = intendedHeaderRoute?.description ?? "none"
+            text += ", header route \(found) after writing \(intended)"
+        }
+        return text
     }
 }

@@ -14,14 +14,33 @@ public struct RouteLayout: Sendable {
     /// How messages name an entry and a version: "http route", "subset" / "rule", "Service".
     var entryNoun: String
     var versionNoun: String
+    /// `match` or `matches`, in each entry.
+    var matchesKey: String
+    /// How a match lists header conditions.
+    var headerStyle: HeaderStyle
+
+    enum HeaderStyle: Sendable {
+        /// Istio: `headers: {name: {exact: v} | {regex: v}}`.
+        case istioMap
+        /// Gateway API: `headers: [{type: Exact | RegularExpression, name, value}]`.
+        case gatewayList
+    }
 
     public static let istio = RouteLayout(
         entriesKey: "http", destinationsKey: "route", identityPath: ["destination", "subset"], absentWeight: 0,
-        entryNoun: "http route", versionNoun: "subset")
+        entryNoun: "http route", versionNoun: "subset", matchesKey: "match", headerStyle: .istioMap)
 
     public static let gatewayAPI = RouteLayout(
         entriesKey: "rules", destinationsKey: "backendRefs", identityPath: ["name"], absentWeight: 1,
-        entryNoun: "rule", versionNoun: "Service")
+        entryNoun: "rule", versionNoun: "Service", matchesKey: "matches", headerStyle: .gatewayList)
+
+    /// The version a destination names: its subset (Istio) or Service (Gateway API).
+    func identity(of destination: JSONValue) -> String? {
+        identityPath.reduce(Optional(destination)) { value, step in
+            guard case .key(let key) = step else { return nil }
+            return value?[key]
+        }?.string
+    }
 
     /// The rollout's route in `object`: one entry, its stable and canary destinations, their weights.
     func locate(in object: JSONValue, for rollout: RolloutSpec) throws(RouteSelectionError) -> WeightedRoute {
@@ -30,12 +49,7 @@ public struct RouteLayout: Sendable {
             throw RouteSelectionError(description: "\(what) has no spec.\(entriesKey)")
         }
         func name(_ entry: JSONValue) -> String? { entry["name"]?.string }
-        func identity(_ destination: JSONValue) -> String? {
-            identityPath.reduce(Optional(destination)) { value, step in
-                guard case .key(let key) = step else { return nil }
-                return value?[key]
-            }?.string
-        }
+        func identity(_ destination: JSONValue) -> String? { self.identity(of: destination) }
         func describe(_ index: Int) -> String { name(entries[index]).map { "\(index) ('\($0)')" } ?? "\(index)" }
 
         let candidates: [Int]
@@ -80,10 +94,20 @@ public struct RouteLayout: Sendable {
                 description: "\(entryNoun) \(describe(entryIndex)) of \(what) also sends traffic to \(identity(destinations[index]) ?? "another destination")"
                     + " (weight \(weight(index))); Coalmine splits all of it between \(rollout.stable) and \(rollout.canary), so give the others weight 0")
         }
+        let headerName = HeaderRouteEntry.name(for: rollout)
+        let headerIndices = entries.indices.filter { name(entries[$0]) == headerName }
+        if headerIndices.count > 1 {
+            throw RouteSelectionError(
+                description: "\(what) has \(headerIndices.count) \(entryNoun)s named '\(headerName)', Coalmine's header route; remove all but one")
+        }
         return WeightedRoute(
             layout: self, entryIndex: entryIndex, entryName: rollout.route, stableIndex: stableIndex, canaryIndex: canaryIndex,
             stableWeight: weight(stableIndex), canaryWeight: weight(canaryIndex), stable: rollout.stable, canary: rollout.canary,
-            resourceVersion: object["metadata"]?["resourceVersion"]?.string)
+            resourceVersion: object["metadata"]?["resourceVersion"]?.string,
+            headerRoute: HeaderRouteEntry(
+                layout: self, base: entries[entryIndex], canaryDestination: destinations[canaryIndex], canary: rollout.canary,
+                name: headerName),
+            headerEntry: headerIndices.first.map { ($0, entries[$0]) })
     }
 }
 
@@ -99,6 +123,16 @@ struct WeightedRoute: Sendable {
     let stable: String
     let canary: String
     let resourceVersion: String?
+    /// How Coalmine's header route for the rollout is written and read, and where it is now, if anywhere.
+    let headerRoute: HeaderRouteEntry
+    let headerEntry: (index: Int, value: JSONValue)?
+
+    /// The header match whose requests go to the canary: only from Coalmine's entry placed before the rollout's
+    /// (after it, Istio would never reach it).
+    var headerMatch: HeaderMatch? {
+        guard let headerEntry, headerEntry.index < entryIndex else { return nil }
+        return headerRoute.match(in: headerEntry.value)
+    }
 
     /// The canary's share in percent. Weights Coalmine writes sum to 100; hand-made ones may be relative.
     var canaryPercent: Int {
@@ -108,7 +142,8 @@ struct WeightedRoute: Sendable {
     }
 
     /// Tests that the object is still the one read (resourceVersion), that the entry and both destinations are
-    /// where they were, then sets the two weights. Nothing else in the object is touched.
+    /// where they were, then sets the two weights, then adds, rewrites or removes Coalmine's header route (named
+    /// and tested by name) as `split` asks. Nothing else in the object is touched.
     func patch(for split: WeightSplit) -> [JSONPatchOperation] {
         let entry: [JSONPointerStep] = ["spec", .key(layout.entriesKey), .index(entryIndex)]
         func destination(_ index: Int) -> [JSONPointerStep] { entry + [.key(layout.destinationsKey), .index(index)] }
@@ -119,6 +154,19 @@ struct WeightedRoute: Sendable {
         operations.append(.test(destination(canaryIndex) + layout.identityPath, .string(canary)))
         operations.append(.add(destination(stableIndex) + ["weight"], .int(Int64(split.stable))))
         operations.append(.add(destination(canaryIndex) + ["weight"], .int(Int64(split.canary))))
+        // After the weights, whose paths use the entry's index as read: the header route goes in before it.
+        let entries: [JSONPointerStep] = ["spec", .key(layout.entriesKey)]
+        if let headerEntry {
+            guard headerMatch != split.headerRoute else { return operations }
+            operations.append(.test(entries + [.index(headerEntry.index), "name"], .string(headerRoute.name)))
+            operations.append(.remove(entries + [.index(headerEntry.index)]))
+            if let match = split.headerRoute {
+                let index = headerEntry.index < entryIndex ? entryIndex - 1 : entryIndex
+                operations.append(.add(entries + [.index(index)], headerRoute.entry(for: match)))
+            }
+        } else if let match = split.headerRoute {
+            operations.append(.add(entries + [.index(entryIndex)], headerRoute.entry(for: match)))
+        }
         return operations
     }
 }

@@ -44,8 +44,11 @@ struct WeightedRouteRouter: Sendable {
             }
         }
         let found = try await read(rollout, at: path)
-        guard found.canaryWeight == split.canary, found.stableWeight == split.stable else {
-            throw ReadBackMismatch(intendedCanaryWeight: split.canary, foundCanaryWeight: found.canaryPercent)
+        guard found.canaryWeight == split.canary, found.stableWeight == split.stable, found.headerMatch == split.headerRoute
+        else {
+            throw ReadBackMismatch(
+                intendedCanaryWeight: split.canary, foundCanaryWeight: found.canaryPercent,
+                intendedHeaderRoute: split.headerRoute, foundHeaderRoute: found.headerMatch)
         }
         return split
     }
@@ -57,8 +60,9 @@ struct WeightedRouteRouter: Sendable {
             canaryWeight: route.canaryWeight)
     }
 
-    func canaryWeight(of rollout: RolloutSpec, at path: String) async throws -> Int? {
-        try await read(rollout, at: path).canaryPercent
+    func traffic(of rollout: RolloutSpec, at path: String) async throws -> TrafficReading? {
+        let route = try await read(rollout, at: path)
+        return TrafficReading(canaryWeight: route.canaryPercent, headerRoute: route.headerMatch)
     }
 }
 

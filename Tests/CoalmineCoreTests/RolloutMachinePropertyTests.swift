@@ -26,7 +26,11 @@ import Testing
         }
         events.append(("router applied", .zero, { .weightsApplied(run: $0.run, canaryWeight: $0.canaryWeight) }))
         events.append(("router failed", .zero, { .weightsFailed(run: $0.run, message: "boom") }))
-        events.append(("drift to 37", .zero, { .weightsObserved(run: $0.run, canaryWeight: 37) }))
+        events.append(("drift to 37", .zero, { .weightsObserved(run: $0.run, TrafficReading(canaryWeight: 37)) }))
+        events.append(
+            ("header route deleted by hand", .zero, {
+                .weightsObserved(run: $0.run, TrafficReading(canaryWeight: $0.canaryWeight, headerRoute: nil))
+            }))
         return events
     }()
 
@@ -36,10 +40,14 @@ import Testing
         var withApprovalAndTimeout = RolloutPolicy.testing
         withApprovalAndTimeout.requireApprovalBefore = [5, 50]
         withApprovalAndTimeout.awaitingHuman.autoRollbackAfter = .seconds(7200)
-        return [.testing, withApprovalAndTimeout]
+        var internalUsersFirst = RolloutPolicy.testing
+        internalUsersFirst.requireApprovalBefore = [5]
+        internalUsersFirst.headerStage = HeaderStage(
+            match: HeaderMatch(header: "x-user-group", kind: .exact, value: "internal"), bake: .seconds(1800))
+        return [.testing, withApprovalAndTimeout, internalUsersFirst]
     }()
 
-    @Test(arguments: 0..<2)
+    @Test(arguments: 0..<3)
     func invariantsHoldOverRandomEventSequences(policyIndex: Int) async {
         let machine = RolloutMachine(policy: Self.policies[policyIndex])
         let autoRollback = Self.policies[policyIndex].awaitingHuman.autoRollbackAfter != nil
@@ -73,11 +81,20 @@ import Testing
         autoRollback: Bool
     ) {
         let alertFiring = !before.firingAlerts.isEmpty || !after.firingAlerts.isEmpty
-        let requested = effects.compactMap { if case .setWeights(let split) = $0 { split.canary } else { nil } }
+        let splits = effects.compactMap { if case .setWeights(let split) = $0 { split } else { nil } }
+        let requested = splits.map(\.canary)
         if alertFiring {
             #expect(after.canaryWeight <= before.canaryWeight, "weight rose during an alert at '\(label)'")
             #expect(requested.allSatisfy { $0 <= before.canaryWeight }, "a higher weight was requested at '\(label)'")
+            if before.headerRoute == nil {
+                #expect(after.headerRoute == nil, "a header route was added during an alert at '\(label)'")
+            }
         }
+        // The header route lives only while a run is under way, and every request carries the state's.
+        if !after.phase.isActive || after.phase == .rollingBack {
+            #expect(after.headerRoute == nil, "a header route outlived its run at '\(label)'")
+        }
+        if let last = splits.last { #expect(last.headerRoute == after.headerRoute, "the last request is the state's route") }
         if after.phase == .rolledBack { #expect(after.canaryWeight == 0) }
         if after.phase == .promoted { #expect(after.canaryWeight == 100) }
         #expect((0...100).contains(after.canaryWeight))

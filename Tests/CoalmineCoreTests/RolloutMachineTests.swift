@@ -26,6 +26,9 @@ import Testing
             weights.append(driver.state.canaryWeight)
         }
         #expect(weights == [5, 10, 30, 50, 100])
+        #expect(
+            driver.notices.map { NoticeText.headline($0, at: driver.now) } == ["canary weight 50 % → 100 %"],
+            "a step names the weight it left")
         #expect(driver.state.phase == .observing)
         driver.wait(.seconds(3600))
         #expect(driver.state.phase == .promoted)

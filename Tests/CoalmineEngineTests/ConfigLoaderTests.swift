@@ -125,6 +125,60 @@ import Testing
         }
     }
 
+    @Test func aHeaderStageComesFromDefaultsOrTheRolloutAndNullTurnsItOff() throws {
+        let config = try ConfigLoader.parse(
+            """
+            defaults:
+              bake: 6h
+              headerStage: { header: x-user-group, exact: internal }
+            rollouts:
+              - { name: a, namespace: ml, virtualService: vs-a, stableSubset: v1, canarySubset: v2 }
+              - name: b
+                namespace: ml
+                virtualService: vs-b
+                stableSubset: v1
+                canarySubset: v2
+                headerStage: { header: x-user-bucket, regex: "^[0-4]$", bake: 2h }
+              - { name: c, namespace: ml, virtualService: vs-c, stableSubset: v1, canarySubset: v2, headerStage: null }
+            """)
+        #expect(
+            config.rollouts[0].policy.headerStage
+                == HeaderStage(match: HeaderMatch(header: "x-user-group", kind: .exact, value: "internal")))
+        #expect(
+            config.rollouts[1].policy.headerStage
+                == HeaderStage(match: HeaderMatch(header: "x-user-bucket", kind: .regex, value: "^[0-4]$"), bake: .seconds(7200)))
+        #expect(config.rollouts[2].policy.headerStage == nil)
+    }
+
+    @Test func aHeaderStageNamesWhatIsWrongWithIt() {
+        func problems(_ stage: String) -> [String] {
+            do {
+                _ = try ConfigLoader.parse(
+                    "rollouts:\n  - { name: a, namespace: ml, virtualService: vs, stableSubset: v1, canarySubset: v2, headerStage: \(stage) }")
+                return []
+            } catch {
+                return error.problems.map(\.description)
+            }
+        }
+        #expect(
+            problems("{ header: X-User-Group, exact: internal }") == [
+                "rollouts[0].headerStage.header: 'X-User-Group' is not a lowercase header name (Istio matches only lowercase names)"
+            ])
+        #expect(problems("{ header: x-user-group }") == ["rollouts[0].headerStage: needs exact or regex"])
+        #expect(
+            problems("{ header: x-user-group, exact: internal, regex: \"^i\" }") == [
+                "rollouts[0].headerStage: give exact or regex, not both"
+            ])
+        #expect(
+            problems("{ header: x-user-bucket, regex: \"^[0-4\" }") == [
+                "rollouts[0].headerStage.regex: '^[0-4' is not a regular expression"
+            ])
+        #expect(problems("{ exact: internal }") == ["rollouts[0].headerStage.header: is required"])
+        #expect(problems("{ header: x-user-group, exact: internal, bake: soon }").count == 1)
+        #expect(problems("{ header: x-user-group, exact: internal, weight: 5 }") == ["rollouts[0].headerStage.weight: unknown key"])
+        #expect(problems("{ header: x-user-group, exact: internal, bake: 30m }").isEmpty)
+    }
+
     @Test func gatewayAPIRolloutsNameAnHTTPRouteAndServices() throws {
         let config = try ConfigLoader.parse(
             """

@@ -13,7 +13,7 @@ import Testing
         try await double.run { base in
             let client = try KubernetesClient(endpoint: ClusterEndpoint(server: base, credentials: CredentialSource(bearer: .token("test-token"))))
             let router = GatewayAPIRouter(client: client, logger: Logger(label: "test"))
-            #expect(try await router.canaryWeight(of: rankerRollout) == 0, "1 to 0 is all traffic on stable")
+            #expect(try await router.traffic(of: rankerRollout)?.canaryWeight == 0, "1 to 0 is all traffic on stable")
             for canary in [5, 50, 100] {
                 _ = try await router.apply(WeightSplit(run: 1, canary: canary), to: rankerRollout)
                 let stored = double.object("httproutes", namespace: "ml", name: "ranker-route")!

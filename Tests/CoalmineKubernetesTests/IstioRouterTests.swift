@@ -38,7 +38,7 @@ import Testing
                     everythingButWeights(stored, entries: "http", destinations: "route", entry: 1, indices: [0, 1])
                         == everythingButWeights(original, entries: "http", destinations: "route", entry: 1, indices: [0, 1]),
                     "retries, mirror, fault, timeout, headers, other routes and annotations are untouched")
-                #expect(try await router.canaryWeight(of: tfRollout) == canary)
+                #expect(try await router.traffic(of: tfRollout)?.canaryWeight == canary)
             }
         }
     }
@@ -164,7 +164,7 @@ import Testing
             var missing = tfRollout
             missing.object = "nope"
             do {
-                _ = try await router.canaryWeight(of: missing)
+                _ = try await router.traffic(of: missing)
                 Issue.record("a missing VirtualService was found")
             } catch let error as KubernetesError {
                 #expect(error.description == "404 NotFound: virtualservices.networking.istio.io \"nope\" not found")
@@ -172,7 +172,7 @@ import Testing
             var wrongName = tfRollout
             wrongName.route = "canary"
             do {
-                _ = try await router.canaryWeight(of: wrongName)
+                _ = try await router.traffic(of: wrongName)
                 Issue.record("a missing route was found")
             } catch let error as RouteSelectionError {
                 #expect(error.description == "VirtualService ml/tf-model-route has no http route named 'canary' (named: 'admin', 'primary')")

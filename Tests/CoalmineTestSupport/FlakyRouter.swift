@@ -19,8 +19,8 @@ public final class FlakyRouter: TrafficRouter {
         public var description: String { "503 Service Unavailable from the API server" }
     }
 
-    public func canaryWeight(of rollout: RolloutSpec) async throws -> Int? {
-        applied?.canary
+    public func traffic(of rollout: RolloutSpec) async throws -> TrafficReading? {
+        applied.map { TrafficReading(canaryWeight: $0.canary, headerRoute: $0.headerRoute) }
     }
 
     public func apply(_ split: WeightSplit, to rollout: RolloutSpec) async throws -> WeightSplit {
