@@ -68,7 +68,7 @@ enum DashboardPage {
         .chart .axis,.chart .empty{font-size:11px;fill:var(--muted)} .chart .weight{stroke:var(--accent);stroke-width:2.5}
         .chart .mark line{stroke:var(--muted);stroke-dasharray:3 3} .chart .mark:focus line,.chart .mark:hover line{stroke:var(--fg);stroke-dasharray:none}
         .chart .firing.breaker *,.chart .firing.abort *{fill:var(--red)} .chart .firing.gate *{fill:var(--amber)}
-        .chart .resolved *{fill:var(--green)} .chart .decision *{fill:var(--accent)} .chart .drift *{fill:var(--purple)}
+        .chart .resolved *{fill:var(--green)} .chart .decision *{fill:var(--accent)} .chart .drift *{fill:var(--purple)} .chart .header-route *{fill:var(--accent)}
         .scroll{overflow-x:auto} @media (max-width:40rem){table.journal .hash{display:none} main{padding:.6rem}}
         .legend{font-size:.85rem;color:var(--muted)} .chain.ok{color:var(--green)} .chain.broken{color:var(--red)}
         """

@@ -18,6 +18,8 @@ struct RolloutChart: Equatable {
             case alertResolved(AlertRole)
             case decision
             case drift
+            /// Coalmine's header route went in or came out.
+            case headerRoute
         }
 
         var at: Timestamp
@@ -37,6 +39,7 @@ struct RolloutChart: Equatable {
         let ofRun = entries.filter { $0.run == run }
         var points: [Point] = []
         var marks: [Mark] = []
+        var headerRoute: String?
         for entry in ofRun {
             guard let body = try? JSONSerialization.jsonObject(with: Data(entry.body.utf8)) as? [String: Any] else { continue }
             let at = entry.recordedAt
@@ -44,6 +47,12 @@ struct RolloutChart: Equatable {
             case .transition:
                 if let weight = body["canaryWeight"] as? Int, points.last?.canaryWeight != weight || points.isEmpty {
                     points.append(Point(at: at, canaryWeight: weight))
+                }
+                let route = ((body["state"] as? [String: Any])?["headerRoute"] as? [String: Any]).map(Self.describeHeaderRoute)
+                if route != headerRoute {
+                    let label = route.map { "internal (\($0)) on the canary" } ?? "header route \(headerRoute ?? "") removed"
+                    marks.append(Mark(at: at, kind: .headerRoute, label: label))
+                    headerRoute = route
                 }
             case .alertReceived:
                 let role = (body["role"] as? String).flatMap(AlertRole.init(rawValue:)) ?? .gate
@@ -69,6 +78,13 @@ struct RolloutChart: Equatable {
         let start = ofRun.first?.recordedAt ?? now
         let last = ofRun.last?.recordedAt ?? now
         return RolloutChart(run: run, points: points, marks: marks, start: start, end: isActive ? max(now, last) : last)
+    }
+
+    /// `x-user-group=internal` from a journaled header route.
+    static func describeHeaderRoute(_ fields: [String: Any]) -> String {
+        let header = fields["header"] as? String ?? "?"
+        let value = fields["value"] as? String ?? "?"
+        return fields["kind"] as? String == "regex" ? "\(header)~\(value)" : "\(header)=\(value)"
     }
 
     // MARK: drawing
@@ -175,11 +191,12 @@ extension RolloutChart.Mark {
         case .alertResolved(let role): "alert resolved \(role.rawValue)"
         case .decision: "decision"
         case .drift: "drift"
+        case .headerRoute: "header-route"
         }
     }
 
     /// A shape per kind, so marks differ without colour too: a triangle fires, a circle resolves, a diamond is a
-    /// human, a square is drift.
+    /// human, a square is drift, a downward triangle is the header route going in or out.
     func shape(x: String, y: String) -> String {
         let cx = Double(x) ?? 0
         let cy = Double(y) ?? 0
@@ -189,6 +206,7 @@ extension RolloutChart.Mark {
         case .alertResolved: return #"<circle cx="\#(x)" cy="\#(y)" r="5"/>"#
         case .decision: return #"<polygon points="\#(point(0, -7)) \#(point(7, 0)) \#(point(0, 7)) \#(point(-7, 0))"/>"#
         case .drift: return #"<rect x="\#(String(format: "%.1f", cx - 5))" y="\#(String(format: "%.1f", cy - 5))" width="10" height="10"/>"#
+        case .headerRoute: return #"<polygon points="\#(point(-6, -5)) \#(point(6, -5)) \#(point(0, 6))"/>"#
         }
     }
 }

@@ -22,13 +22,14 @@ struct AppFixture {
     /// there (secrets the config names) before the runtime reads them.
     init(
         webhookAuth: ((String) -> String)? = nil, webhookExtra: ((String) -> String)? = nil,
-        actions: ((String) -> String)? = nil, serverExtra: String = "", beforeStart: ((String) throws -> Void)? = nil
+        actions: ((String) -> String)? = nil, serverExtra: String = "", rolloutExtra: String = "",
+        beforeStart: ((String) throws -> Void)? = nil
     ) async throws {
         workspace = try TestWorkspace()
         let directory = workspace.directory
         try beforeStart?(directory)
         let config = try workspace.config(
-            webhookAuth: webhookAuth?(directory), webhookExtra: webhookExtra?(directory) ?? "",
+            rolloutExtra: rolloutExtra, webhookAuth: webhookAuth?(directory), webhookExtra: webhookExtra?(directory) ?? "",
             actions: actions?(directory), serverExtra: serverExtra)
         journal = FaultyJournal(try SQLiteJournal(path: workspace.journalPath))
         runtime = try await CoalmineRuntime.make(

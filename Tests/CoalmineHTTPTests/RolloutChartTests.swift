@@ -142,6 +142,30 @@ import FoundationXML
         #expect(chart.x(chart.marks[1].at) < chart.x(chart.marks[2].at), "the rollback after the trip")
     }
 
+    @Test func aHeaderStageIsMarkedWhereTheRouteWentInAndCameOutAndTheAPISaysSo() async throws {
+        let fixture = try await AppFixture(rolloutExtra: "    headerStage: { header: x-user-group, exact: internal, bake: 2h }")
+        try await fixture.test { client in
+            try await fixture.startRollout(client)
+            let view = try await client.execute(uri: "/api/v1/rollouts/tf-model-service", method: .get, headers: fixture.apiAuth)
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: view.body)) as? [String: Any]
+            #expect(body?["traffic"] as? String == "internal (x-user-group=internal)")
+            #expect(
+                body?["headerRoute"] as? [String: String] == ["header": "x-user-group", "kind": "exact", "value": "internal"])
+            fixture.clock.advance(by: .seconds(7200))
+            try await fixture.runtime.engine.tick()
+            fixture.clock.advance(by: .seconds(600))
+            let rollback = try await client.execute(
+                uri: "/api/v1/rollouts/tf-model-service/rollback", method: .post, headers: fixture.apiAuth)
+            #expect(rollback.status == .ok)
+        }
+        let chart = try await Self.chart(fixture)
+        let labels = chart.marks.filter { $0.kind == .headerRoute }.map(\.label)
+        #expect(labels == ["internal (x-user-group=internal) on the canary", "header route x-user-group=internal removed"])
+        #expect(chart.points.map(\.canaryWeight) == [0, 5, 0])
+        let elements = try Elements.of(chart.svg())
+        #expect(elements.named("g").filter { $0["class"] == "mark header-route" }.count == 2)
+    }
+
     @Test func aMarkLabelFromAnAlertIsEscaped() throws {
         let chart = RolloutChart(
             run: 1, points: [.init(at: Timestamp(secondsSinceEpoch: 0), canaryWeight: 5)],
