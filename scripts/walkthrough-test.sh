@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's walkthrough, asserted: serve on a temp config, start a rollout, post the sample Alertmanager
 # alert, see the canary wait for a human, post it again (no second transition), open the signed "Roll back" link
-# the page printed (nothing changes), click its button in headless Chromium (traffic goes back to stable), see the
-# journal verify, stop with SIGTERM (exit 0), then tamper with the journal and see `audit verify` fail.
+# the page printed (nothing changes), click its button in headless Chromium (traffic goes back to stable), start a
+# rollout with a header stage (internal users first), see the journal verify, stop with SIGTERM (exit 0), then tamper with the journal and see `audit verify` fail.
 # Usage: scripts/walkthrough-test.sh PATH-TO-COALMINE-BINARY
 set -uo pipefail
 binary=$(realpath "${1:?usage: walkthrough-test.sh path/to/coalmine}")
@@ -29,6 +29,8 @@ check() {  # check "what" command...
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sed -e "s#127.0.0.1:9095#127.0.0.1:$port#g" -e "s#\"data/#\"$work/data/#g" -e "s#anchorEvery: 1h#anchorEvery: 1s#" "$repo/config/coalmine.yaml" >"$work/coalmine.yaml"
+# A second rollout that lets internal users in first (see "Internal users first" in the README).
+echo '  - { name: ranker, namespace: ml, virtualService: ranker-route, stableSubset: v1, canarySubset: v2, headerStage: { header: x-user-group, exact: internal, bake: 2h } }' >>"$work/coalmine.yaml"
 cli() { "$binary" "$@" --config "$work/coalmine.yaml"; }
 state() { cli status --json | python3 -c 'import json,sys; v=json.load(sys.stdin)["rollouts"][0]; print(v["state"], v["stableWeight"], v["canaryWeight"])'; }
 post() { curl -sS -o "$work/answer.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat "$work/data/webhook-token")" \
@@ -71,6 +73,10 @@ check "traffic is back on stable" wait_for "rolled-back 100 0"
 check "a second click is refused with 409" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST "$link")" = 409 ]'
 check "the dry-run router logged the rollback" grep -q "would set ml/tf-model-route v1=100 v2=0" "$work/serve.log"
 check "history names who clicked" bash -c "cli history tf-model-service | grep -q 'rollback by link:console'"
+check "a rollout with a header stage starts" cli start ranker
+check "status shows internal users only on the canary" bash -c "cli status | grep ranker | grep -q 'internal (x-user-group=internal)'"
+check "the dry-run router logged the header route" grep -q "would set ml/ranker-route v1=100 v2=0, header route x-user-group=internal → v2" "$work/serve.log"
+check "the start notice says internal users go first" grep -q "ranker: canary run 1 started: internal (x-user-group=internal) first" "$work/serve.log"
 check "the journal verifies while serving" cli audit verify
 check "serve logs audit anchors (every second here)" grep -q "audit-anchor [0-9]*:[0-9a-f]\{64\}" "$work/serve.log"
 anchor=$("$binary" audit head --config "$work/coalmine.yaml" | tr ' ' ':')
