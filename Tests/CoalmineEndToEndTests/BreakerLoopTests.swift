@@ -44,6 +44,68 @@ import Testing
         }
     }
 
+    /// Internal users first, on the same real parts: the run starts with only `x-user-group: internal` on the
+    /// canary; the canary's errors trip the breaker in that stage, the human's "Roll back" click takes the header
+    /// route out of the VirtualService and the run is rolled back only once that is read back.
+    @Test(.enabled(if: enabled), .timeLimit(.minutes(5)))
+    func theBreakerTripsInTheHeaderStageAndTheRollbackTakesTheHeaderRouteOut() async throws {
+        let workspace = try TestWorkspace()
+        let double = KubernetesAPIDouble()
+        try double.put("virtualservices", namespace: "ml", name: "tf-model-route", json: Self.virtualService)
+        let capture = ChatCaptureServer()
+        try await double.run { kubernetes in
+            try await capture.run { chat in
+                let world = try World(
+                    directory: workspace.directory, kubernetes: kubernetes, chat: chat,
+                    rolloutExtra: "    headerStage: { header: x-user-group, exact: internal, bake: 1h }")
+                defer { world.stop() }
+                do {
+                    try await world.start()
+                    try await Self.headerStageScenario(world, double: double, capture: capture)
+                } catch {
+                    Issue.record("\(error)\n\(world.logs)")
+                }
+            }
+        }
+    }
+
+    static func headerStageScenario(_ world: World, double: KubernetesAPIDouble, capture: ChatCaptureServer) async throws {
+        @Sendable func http() -> [JSONValue] {
+            double.object("virtualservices", namespace: "ml", name: "tf-model-route")?["spec"]?["http"]?.array ?? []
+        }
+        @Sendable func names() -> [String?] { http().map { $0["name"]?.string } }
+        @Sendable func weights() -> [Int64?] {
+            let route = http().last?["route"]
+            return [route?[0]?["weight"]?.int, route?[1]?["weight"]?.int]
+        }
+        try await world.api(.POST, "/api/v1/rollouts/tf-model-service/start")
+        try await eventually("the header route in place") { names() == ["coalmine-tf-model-service-header", "primary"] }
+        #expect(weights() == [100, 0], "everyone else on stable")
+        #expect(http().first?["match"]?[0]?["headers"]?["x-user-group"]?["exact"] == .string("internal"))
+        #expect(try await world.rollout()["traffic"] as? String == "internal (x-user-group=internal)")
+
+        try await world.workload("ratio=0.05")
+        try await eventually("the breaker tripping in the header stage", within: .seconds(90)) {
+            try await world.rollout()["state"] as? String == "awaiting-human"
+        }
+        #expect(names() == ["coalmine-tf-model-service-header", "primary"], "the stage is frozen, not undone")
+        let page = try await {
+            try await eventually("the page reaching chat") {
+                capture.captured("slack").contains { ($0.json["text"] as? String)?.contains("circuit breaker tripped") == true }
+            }
+            return try #require(capture.captured("slack").first { ($0.json["text"] as? String)?.contains("circuit breaker tripped") == true })
+        }()
+        let text = try #require(String(data: try JSONSerialization.data(withJSONObject: page.json), encoding: .utf8))
+        #expect(text.contains("internal (x-user-group=internal)"), "the page says who is on the canary")
+        let buttons = (page.json["blocks"] as? [[String: Any]])?.last?["elements"] as? [[String: Any]] ?? []
+        let rollback = try #require(buttons.first?["url"] as? String)
+        let confirm = try await world.request(.POST, rollback)
+        #expect(confirm.status == 200)
+        try await eventually("the rollback read back") { try await world.rollout()["state"] as? String == "rolled-back" }
+        #expect(names() == ["primary"])
+        #expect(weights() == [100, 0])
+    }
+
     static func scenario(_ world: World, double: KubernetesAPIDouble, capture: ChatCaptureServer) async throws {
         @Sendable func weights() -> [Int64?] {
             let route = double.object("virtualservices", namespace: "ml", name: "tf-model-route")?["spec"]?["http"]?[0]?["route"]

@@ -12,7 +12,8 @@ final class World: Sendable {
     let workloadPort: Int
     nonisolated(unsafe) private var processes: [ManagedProcess] = []  // touched only by the test task, before and after it awaits
 
-    init(directory: String, kubernetes: String, chat: String) throws {
+    /// `rolloutExtra`: more keys of the rollout, each line indented by four spaces.
+    init(directory: String, kubernetes: String, chat: String, rolloutExtra: String = "") throws {
         self.directory = directory
         coalminePort = try freePort()
         prometheusPort = try freePort()
@@ -49,6 +50,7 @@ final class World: Sendable {
                 canarySubset: v2
                 alerts: { matchLabels: { service: tf-model-service } }
                 metrics: { rateWindow: 3s, scrapeInterval: 1s }
+            \(rolloutExtra)
             """)
         try write(
             "alertmanager.yml",
