@@ -94,19 +94,26 @@ public struct RouteLayout: Sendable {
                 description: "\(entryNoun) \(describe(entryIndex)) of \(what) also sends traffic to \(identity(destinations[index]) ?? "another destination")"
                     + " (weight \(weight(index))); Coalmine splits all of it between \(rollout.stable) and \(rollout.canary), so give the others weight 0")
         }
-        let headerName = HeaderRouteEntry.name(for: rollout)
-        let headerIndices = entries.indices.filter { name(entries[$0]) == headerName }
+        let headerRoute = HeaderRouteEntry(
+            layout: self, base: entries[entryIndex], canaryDestination: destinations[canaryIndex], canary: rollout.canary,
+            name: HeaderRouteEntry.name(for: rollout))
+        var headerIndices = entries.indices.filter { name(entries[$0]) == headerRoute.name }
+        if headerIndices.isEmpty, headerStyle == .gatewayList, let configured = rollout.policy.headerStage?.match {
+            // HTTPRoute CRDs without rule names drop `name` from what they store: Coalmine's rule is then the
+            // unnamed one that sends only to the canary on the rollout's configured header.
+            headerIndices = entries.indices.filter { index in
+                index != entryIndex && name(entries[index]) == nil && headerRoute.match(in: entries[index]) == configured
+            }
+        }
         if headerIndices.count > 1 {
             throw RouteSelectionError(
-                description: "\(what) has \(headerIndices.count) \(entryNoun)s named '\(headerName)', Coalmine's header route; remove all but one")
+                description: "\(what) has \(headerIndices.count) \(entryNoun)s that are Coalmine's header route for \(rollout.name)"
+                    + " (\(headerIndices.map(describe).joined(separator: ", "))); remove all but one")
         }
         return WeightedRoute(
             layout: self, entryIndex: entryIndex, entryName: rollout.route, stableIndex: stableIndex, canaryIndex: canaryIndex,
             stableWeight: weight(stableIndex), canaryWeight: weight(canaryIndex), stable: rollout.stable, canary: rollout.canary,
-            resourceVersion: object["metadata"]?["resourceVersion"]?.string,
-            headerRoute: HeaderRouteEntry(
-                layout: self, base: entries[entryIndex], canaryDestination: destinations[canaryIndex], canary: rollout.canary,
-                name: headerName),
+            resourceVersion: object["metadata"]?["resourceVersion"]?.string, headerRoute: headerRoute,
             headerEntry: headerIndices.first.map { ($0, entries[$0]) })
     }
 }
@@ -142,8 +149,8 @@ struct WeightedRoute: Sendable {
     }
 
     /// Tests that the object is still the one read (resourceVersion), that the entry and both destinations are
-    /// where they were, then sets the two weights, then adds, rewrites or removes Coalmine's header route (named
-    /// and tested by name) as `split` asks. Nothing else in the object is touched.
+    /// where they were, then sets the two weights, then adds, rewrites or removes Coalmine's header route (tested
+    /// by its name, or whole where the server dropped names) as `split` asks. Nothing else in the object is touched.
     func patch(for split: WeightSplit) -> [JSONPatchOperation] {
         let entry: [JSONPointerStep] = ["spec", .key(layout.entriesKey), .index(entryIndex)]
         func destination(_ index: Int) -> [JSONPointerStep] { entry + [.key(layout.destinationsKey), .index(index)] }
@@ -158,7 +165,12 @@ struct WeightedRoute: Sendable {
         let entries: [JSONPointerStep] = ["spec", .key(layout.entriesKey)]
         if let headerEntry {
             guard headerMatch != split.headerRoute else { return operations }
-            operations.append(.test(entries + [.index(headerEntry.index), "name"], .string(headerRoute.name)))
+            // By its name, or whole where the server dropped the name.
+            if headerEntry.value["name"] != nil {
+                operations.append(.test(entries + [.index(headerEntry.index), "name"], .string(headerRoute.name)))
+            } else {
+                operations.append(.test(entries + [.index(headerEntry.index)], headerEntry.value))
+            }
             operations.append(.remove(entries + [.index(headerEntry.index)]))
             if let match = split.headerRoute {
                 let index = headerEntry.index < entryIndex ? entryIndex - 1 : entryIndex

@@ -187,6 +187,34 @@ import Testing
         }
     }
 
+    /// HTTPRoute CRDs without rule names (Gateway API v1.1) drop `name` from what they store. Coalmine's rule is
+    /// then found by its shape and the rollout's configured header: read back, left alone by weight changes,
+    /// removed on promotion; never added twice.
+    @Test func whereTheServerDropsRuleNamesTheRuleIsFoundByItsShapeAndNeverAddedTwice() async throws {
+        let double = KubernetesAPIDouble()
+        double.pruneHTTPRouteRuleNames()
+        try double.put("httproutes", namespace: "ml", name: "ranker-route", json: httpRoute)
+        var rollout = rankerRollout
+        rollout.policy.headerStage = HeaderStage(match: Self.internalUsers)
+        let configured = rollout
+        @Sendable func rules() -> [JSONValue] {
+            double.object("httproutes", namespace: "ml", name: "ranker-route")?["spec"]?["rules"]?.array ?? []
+        }
+        try await withRouter(double) { router in
+            let stage = WeightSplit(run: 1, canary: 0, headerRoute: Self.internalUsers)
+            #expect(try await router.apply(stage, to: configured) == stage)
+            #expect(rules().count == 3)
+            #expect(rules()[1]["name"] == nil, "the server dropped it")
+            #expect(try await router.traffic(of: configured) == TrafficReading(canaryWeight: 0, headerRoute: Self.internalUsers))
+            _ = try await router.apply(stage, to: configured)
+            _ = try await router.apply(WeightSplit(run: 1, canary: 10, headerRoute: Self.internalUsers), to: configured)
+            #expect(rules().count == 3, "found again, not added again")
+            _ = try await router.apply(WeightSplit(run: 1, canary: 100), to: configured)
+            #expect(rules().count == 2)
+            #expect(rules().allSatisfy { $0["backendRefs"]?.array?.count == 2 || $0["matches"]?[0]?["path"]?["value"] == .string("/healthz") })
+        }
+    }
+
     @Test func defaultsTheServerAddsAndANamesCaseAreNotDriftButAPlaceAfterTheRolloutsRuleIs() throws {
         let object = decodeJSON(
             """

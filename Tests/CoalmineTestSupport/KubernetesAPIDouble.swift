@@ -34,6 +34,7 @@ public final class KubernetesAPIDouble: Sendable {
         var concurrentWrites = 0
         var requests: [Request] = []
         var clientCertificatesAuthenticate = false
+        var pruneRuleNames = false
         var observer: (@Sendable (Request) -> Void)?
     }
 
@@ -49,6 +50,7 @@ public final class KubernetesAPIDouble: Sendable {
     public func put(_ plural: String, namespace: String, name: String, json: String) throws {
         var object = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
         state.withLock { state in
+            if plural == "httproutes", state.pruneRuleNames { object = Self.withoutRuleNames(object) }
             object = Self.setting(object, resourceVersion: String(state.nextResourceVersion))
             state.nextResourceVersion += 1
             state.objects[Self.key(plural, namespace, name)] = object
@@ -71,6 +73,9 @@ public final class KubernetesAPIDouble: Sendable {
 
     public func acceptOnly(tokens: Set<String>) { state.withLock { $0.tokens = tokens } }
     public func serveIstio(versions: Set<String>) { state.withLock { $0.servedIstioVersions = versions } }
+    /// As an API server with the Gateway API's standard-channel CRDs before rule names (v1.1): it drops
+    /// `spec.rules[].name` from what it stores, as a structural schema prunes unknown fields.
+    public func pruneHTTPRouteRuleNames() { state.withLock { $0.pruneRuleNames = true } }
     /// The next requests answer these statuses instead of being served.
     public func fail(next statuses: [Int]) { state.withLock { $0.failNext += statuses } }
     /// The next `count` requests get a head at once and a body that never ends.
@@ -202,7 +207,9 @@ public final class KubernetesAPIDouble: Sendable {
             if plural == "virtualservices", let denial = Self.istioValidation(patched) {
                 return Self.status(403, reason: "Forbidden", "admission webhook \"validation.istio.io\" denied the request: \(denial)")
             }
-            let stored = Self.setting(patched, resourceVersion: String(state.nextResourceVersion))
+            var pruned = patched
+            if plural == "httproutes", state.pruneRuleNames { pruned = Self.withoutRuleNames(patched) }
+            let stored = Self.setting(pruned, resourceVersion: String(state.nextResourceVersion))
             state.nextResourceVersion += 1
             state.objects[key] = stored
             return Self.json(stored)
@@ -222,6 +229,18 @@ public final class KubernetesAPIDouble: Sendable {
     }
 
     static func key(_ plural: String, _ namespace: String, _ name: String) -> String { "\(plural)/\(namespace)/\(name)" }
+
+    static func withoutRuleNames(_ object: JSONValue) -> JSONValue {
+        guard case .object(var root) = object, case .object(var spec)? = root["spec"], case .array(let rules)? = spec["rules"]
+        else { return object }
+        spec["rules"] = .array(rules.map { rule in
+            guard case .object(var fields) = rule else { return rule }
+            fields["name"] = nil
+            return .object(fields)
+        })
+        root["spec"] = .object(spec)
+        return .object(root)
+    }
 
     static func setting(_ object: JSONValue, resourceVersion: String) -> JSONValue {
         guard case .object(var fields) = object else { return object }
