@@ -46,7 +46,8 @@ public struct WebhookFormat: ChatFormat {
             event: notice.kind, title: message.title, rollout: message.rollout.name, namespace: message.rollout.namespace,
             run: notice.run, state: notice.phase, reason: notice.reason, stateVersion: notice.stateVersion,
             canaryWeightBefore: notice.canaryWeightBefore, canaryWeightAfter: notice.canaryWeightAfter,
-            headerRoute: notice.headerRoute, stableVersion: notice.stableVersion, canaryVersion: notice.canaryVersion, actor: notice.actor,
+            headerRoute: notice.headerRoute, stableVersion: notice.stableVersion, canaryVersion: notice.canaryVersion,
+            actor: notice.actor,
             alert: notice.alert, detail: notice.detail, since: notice.since, autoRollbackAt: notice.autoRollbackAt,
             actions: message.links, statusURL: message.statusURL, sentAt: message.sentAt)
         let encoder = JSONEncoder()

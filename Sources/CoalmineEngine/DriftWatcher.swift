@@ -2,8 +2,8 @@ import CoalmineCore
 import Logging
 import ServiceLifecycle
 
-/// Every `resyncEvery`, reads the weights and header route of each rollout under way and hands them to the engine, which puts its
-/// own back where someone else changed them (a GitOps tool reverting, a hand edit).
+/// Every `resyncEvery`, reads the weights and header route of each rollout under way and hands them to the engine,
+/// which puts its own back where someone else changed them (a GitOps tool reverting, a hand edit).
 public struct DriftWatcher: Service {
     let engine: RolloutEngine
     let router: any TrafficRouter

@@ -82,9 +82,11 @@ struct RolloutChart: Equatable {
 
     /// `x-user-group=internal` from a journaled header route.
     static func describeHeaderRoute(_ fields: [String: Any]) -> String {
-        let header = fields["header"] as? String ?? "?"
-        let value = fields["value"] as? String ?? "?"
-        return fields["kind"] as? String == "regex" ? "\(header)~\(value)" : "\(header)=\(value)"
+        HeaderMatch(
+            header: fields["header"] as? String ?? "?",
+            kind: (fields["kind"] as? String).flatMap(HeaderMatch.Kind.init(rawValue:)) ?? .exact,
+            value: fields["value"] as? String ?? "?"
+        ).description
     }
 
     // MARK: drawing
