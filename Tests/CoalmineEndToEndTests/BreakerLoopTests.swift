@@ -26,17 +26,27 @@ import Testing
 
     @Test(.enabled(if: enabled), .timeLimit(.minutes(5)))
     func errorsRiseTheBreakerTripsAHumanRollsBackAndAHealthyRunPromotes() async throws {
+        try await Self.inWorld(Self.scenario)
+    }
+
+    /// Runs `scenario` against a started world: the built binary, Prometheus, Alertmanager and the workload, with
+    /// the VirtualService on the API double and chat on the capture server. `rolloutExtra`: more rollout keys.
+    static func inWorld(
+        rolloutExtra: String = "",
+        _ scenario: @Sendable (World, KubernetesAPIDouble, ChatCaptureServer) async throws -> Void
+    ) async throws {
         let workspace = try TestWorkspace()
         let double = KubernetesAPIDouble()
         try double.put("virtualservices", namespace: "ml", name: "tf-model-route", json: Self.virtualService)
         let capture = ChatCaptureServer()
         try await double.run { kubernetes in
             try await capture.run { chat in
-                let world = try World(directory: workspace.directory, kubernetes: kubernetes, chat: chat)
+                let world = try World(
+                    directory: workspace.directory, kubernetes: kubernetes, chat: chat, rolloutExtra: rolloutExtra)
                 defer { world.stop() }
                 do {
                     try await world.start()
-                    try await Self.scenario(world, double: double, capture: capture)
+                    try await scenario(world, double, capture)
                 } catch {
                     Issue.record("\(error)\n\(world.logs)")
                 }
@@ -49,27 +59,11 @@ import Testing
     /// route out of the VirtualService and the run is rolled back only once that is read back.
     @Test(.enabled(if: enabled), .timeLimit(.minutes(5)))
     func theBreakerTripsInTheHeaderStageAndTheRollbackTakesTheHeaderRouteOut() async throws {
-        let workspace = try TestWorkspace()
-        let double = KubernetesAPIDouble()
-        try double.put("virtualservices", namespace: "ml", name: "tf-model-route", json: Self.virtualService)
-        let capture = ChatCaptureServer()
-        try await double.run { kubernetes in
-            try await capture.run { chat in
-                let world = try World(
-                    directory: workspace.directory, kubernetes: kubernetes, chat: chat,
-                    rolloutExtra: "    headerStage: { header: x-user-group, exact: internal, bake: 1h }")
-                defer { world.stop() }
-                do {
-                    try await world.start()
-                    try await Self.headerStageScenario(world, double: double, capture: capture)
-                } catch {
-                    Issue.record("\(error)\n\(world.logs)")
-                }
-            }
-        }
+        try await Self.inWorld(
+            rolloutExtra: "    headerStage: { header: x-user-group, exact: internal, bake: 1h }", Self.headerStageScenario)
     }
 
-    static func headerStageScenario(_ world: World, double: KubernetesAPIDouble, capture: ChatCaptureServer) async throws {
+    @Sendable static func headerStageScenario(_ world: World, _ double: KubernetesAPIDouble, _ capture: ChatCaptureServer) async throws {
         @Sendable func http() -> [JSONValue] {
             double.object("virtualservices", namespace: "ml", name: "tf-model-route")?["spec"]?["http"]?.array ?? []
         }
@@ -106,7 +100,7 @@ import Testing
         #expect(weights() == [100, 0])
     }
 
-    static func scenario(_ world: World, double: KubernetesAPIDouble, capture: ChatCaptureServer) async throws {
+    @Sendable static func scenario(_ world: World, _ double: KubernetesAPIDouble, _ capture: ChatCaptureServer) async throws {
         @Sendable func weights() -> [Int64?] {
             let route = double.object("virtualservices", namespace: "ml", name: "tf-model-route")?["spec"]?["http"]?[0]?["route"]
             return [route?[0]?["weight"]?.int, route?[1]?["weight"]?.int]
