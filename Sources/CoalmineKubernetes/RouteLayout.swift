@@ -18,6 +18,9 @@ public struct RouteLayout: Sendable {
     var matchesKey: String
     /// How a match lists header conditions.
     var headerStyle: HeaderStyle
+    /// Whether the first matching entry wins (Istio), so an entry after the rollout's is never reached; the
+    /// Gateway API picks the most specific match wherever its rule stands.
+    var firstMatchWins: Bool
 
     enum HeaderStyle: Sendable {
         /// Istio: `headers: {name: {exact: v} | {regex: v}}`.
@@ -28,11 +31,13 @@ public struct RouteLayout: Sendable {
 
     public static let istio = RouteLayout(
         entriesKey: "http", destinationsKey: "route", identityPath: ["destination", "subset"], absentWeight: 0,
-        entryNoun: "http route", versionNoun: "subset", matchesKey: "match", headerStyle: .istioMap)
+        entryNoun: "http route", versionNoun: "subset", matchesKey: "match", headerStyle: .istioMap,
+        firstMatchWins: true)
 
     public static let gatewayAPI = RouteLayout(
         entriesKey: "rules", destinationsKey: "backendRefs", identityPath: ["name"], absentWeight: 1,
-        entryNoun: "rule", versionNoun: "Service", matchesKey: "matches", headerStyle: .gatewayList)
+        entryNoun: "rule", versionNoun: "Service", matchesKey: "matches", headerStyle: .gatewayList,
+        firstMatchWins: false)
 
     /// The version a destination names: its subset (Istio) or Service (Gateway API).
     func identity(of destination: JSONValue) -> String? {
@@ -134,10 +139,10 @@ struct WeightedRoute: Sendable {
     let headerRoute: HeaderRouteEntry
     let headerEntry: (index: Int, value: JSONValue)?
 
-    /// The header match whose requests go to the canary: only from Coalmine's entry placed before the rollout's
-    /// (after it, Istio would never reach it).
+    /// The header match whose requests go to the canary, from Coalmine's entry; on Istio only if it stands before
+    /// the rollout's (after it, Istio would never reach it).
     var headerMatch: HeaderMatch? {
-        guard let headerEntry, headerEntry.index < entryIndex else { return nil }
+        guard let headerEntry, !layout.firstMatchWins || headerEntry.index < entryIndex else { return nil }
         return headerRoute.match(in: headerEntry.value)
     }
 
@@ -164,7 +169,8 @@ struct WeightedRoute: Sendable {
         // After the weights, whose paths use the entry's index as read: the header route goes in before it.
         let entries: [JSONPointerStep] = ["spec", .key(layout.entriesKey)]
         if let headerEntry {
-            guard headerMatch != split.headerRoute else { return operations }
+            // In force as asked: nothing to do. Anything else of Coalmine's, in force or not, goes.
+            if let wanted = split.headerRoute, headerMatch == wanted { return operations }
             // By its name, or whole where the server dropped the name.
             if headerEntry.value["name"] != nil {
                 operations.append(.test(entries + [.index(headerEntry.index), "name"], .string(headerRoute.name)))
