@@ -60,6 +60,9 @@ import Testing
             state.stableVersion = maybe { $0.text() }
             state.version = next(1000)
             state.rollbackFailures = next(3)
+            state.headerRoute = maybe {
+                HeaderMatch(header: $0.text(), kind: HeaderMatch.Kind.allCases[$0.next(2)], value: $0.text())
+            }
             return state
         }
     }
