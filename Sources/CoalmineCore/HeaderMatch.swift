@@ -19,4 +19,7 @@ public struct HeaderMatch: Codable, Hashable, Sendable, CustomStringConvertible 
 
     /// `x-user-group=internal`, or `x-user-bucket~^[0-4]$` for a regular expression.
     public var description: String { "\(header)\(kind == .exact ? "=" : "~")\(value)" }
+
+    /// Who the route sends to the canary, as every message and page names them: `internal (x-user-group=internal)`.
+    public var audience: String { "internal (\(self))" }
 }

@@ -43,7 +43,7 @@ public struct NoticeMessage: Sendable {
             (
                 "Traffic",
                 notice.isInHeaderStage
-                    ? "internal (\(notice.headerRoute!)) → \(rollout.canary)\(canary); everyone else → \(rollout.stable)\(stable) 100 %"
+                    ? "\(notice.headerRoute!.audience) → \(rollout.canary)\(canary); everyone else → \(rollout.stable)\(stable) 100 %"
                     : "\(rollout.stable)\(stable) \(100 - notice.canaryWeightAfter) % · \(rollout.canary)\(canary) \(notice.canaryWeightAfter) %"
             ),
         ]

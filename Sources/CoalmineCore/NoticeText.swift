@@ -5,11 +5,11 @@ public enum NoticeText {
         switch notice.kind {
         case .started:
             notice.isInHeaderStage
-                ? "canary run \(notice.run) started: internal (\(notice.headerRoute!)) first"
+                ? "canary run \(notice.run) started: \(notice.headerRoute!.audience) first"
                 : "canary run \(notice.run) started"
         case .stepAdvanced:
             notice.canaryWeightBefore == 0 && notice.headerRoute != nil
-                ? "internal (\(notice.headerRoute!)) → canary weight \(notice.canaryWeightAfter) %"
+                ? "\(notice.headerRoute!.audience) → canary weight \(notice.canaryWeightAfter) %"
                 : "canary weight \(notice.canaryWeightBefore) % → \(notice.canaryWeightAfter) %"
         case .paused: notice.reason == .manual ? "paused by \(notice.actor)" : "paused: an alert fires"
         case .resumed: notice.phase == .paused ? "resumed, but still held by a firing alert" : "resumed"

@@ -36,10 +36,12 @@ public struct RolloutState: Codable, Equatable, Sendable {
     /// Whether only header-matched requests reach the canary: a header stage, or a wait for approval after it.
     public var isInHeaderStage: Bool { headerRoute != nil && canaryWeight == 0 }
 
-    /// The traffic as people read it: `internal (x-user-group=internal)` in a header stage, else the weights.
+    /// The traffic as people read it: `internal (x-user-group=internal)` in a header stage, else the weights and,
+    /// while it stays, the header route (`stable/canary 95/5 + internal (x-user-group=internal)`).
     public var trafficText: String {
-        if isInHeaderStage, let headerRoute { return "internal (\(headerRoute))" }
-        return "stable/canary \(stableWeight)/\(canaryWeight)"
+        guard let headerRoute else { return "stable/canary \(stableWeight)/\(canaryWeight)" }
+        if isInHeaderStage { return headerRoute.audience }
+        return "stable/canary \(stableWeight)/\(canaryWeight) + \(headerRoute.audience)"
     }
 
     /// When time alone next changes the rollout: the end of its bake, a reminder, an auto-rollback. Before it, a

@@ -91,8 +91,8 @@ enum DashboardPage {
     /// The weights in words, and who else reaches the canary by header.
     static func trafficLine(_ view: RolloutView) -> String {
         guard let header = view.headerRoute else { return "stable \(view.stableWeight) % · canary \(view.canaryWeight) %" }
-        if view.canaryWeight == 0 { return "internal (\(header)) on canary · everyone else stable" }
-        return "stable \(view.stableWeight) % · canary \(view.canaryWeight) % · plus \(header) on canary"
+        if view.canaryWeight == 0 { return "\(header.audience) on canary · everyone else stable" }
+        return "stable \(view.stableWeight) % · canary \(view.canaryWeight) % · plus \(header.audience) on canary"
     }
 
     /// How long ago, or how long until, in words.

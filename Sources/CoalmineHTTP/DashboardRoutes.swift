@@ -246,7 +246,7 @@ struct DashboardRoutes {
             \(DashboardPage.alerts(view, now: now))\(DashboardPage.actions(view))
             <h2>Canary weight, run \(run)</h2>\(runs)
             \(chart.svg())
-            <p class="legend">▲ alert firing (red: breaker or abort, amber: gate) · ● resolved · ◆ a person's decision · ■ drift corrected\
+            <p class="legend">▲ alert firing (red: breaker or abort, amber: gate) · ● resolved · ◆ a person's decision · ■ drift corrected · ▼ header route in or out\
             \(complete ? "" : " · the chart shows the newest 20,000 entries of this run")</p>
             <h2>Journal of run \(run)</h2>\(chainStatus.html)
             <div class="scroll"><table class="journal"><thead><tr><th>#</th><th>recorded</th><th>kind</th>\

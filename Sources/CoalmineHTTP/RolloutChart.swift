@@ -39,7 +39,7 @@ struct RolloutChart: Equatable {
         let ofRun = entries.filter { $0.run == run }
         var points: [Point] = []
         var marks: [Mark] = []
-        var headerRoute: String?
+        var headerRoute: HeaderMatch?
         for entry in ofRun {
             guard let body = try? JSONSerialization.jsonObject(with: Data(entry.body.utf8)) as? [String: Any] else { continue }
             let at = entry.recordedAt
@@ -48,9 +48,9 @@ struct RolloutChart: Equatable {
                 if let weight = body["canaryWeight"] as? Int, points.last?.canaryWeight != weight || points.isEmpty {
                     points.append(Point(at: at, canaryWeight: weight))
                 }
-                let route = ((body["state"] as? [String: Any])?["headerRoute"] as? [String: Any]).map(Self.describeHeaderRoute)
+                let route = ((body["state"] as? [String: Any])?["headerRoute"] as? [String: Any]).map(Self.headerMatch)
                 if route != headerRoute {
-                    let label = route.map { "internal (\($0)) on the canary" } ?? "header route \(headerRoute ?? "") removed"
+                    let label = route.map { "\($0.audience) on the canary" } ?? "header route \(headerRoute.map(String.init(describing:)) ?? "") removed"
                     marks.append(Mark(at: at, kind: .headerRoute, label: label))
                     headerRoute = route
                 }
@@ -80,13 +80,12 @@ struct RolloutChart: Equatable {
         return RolloutChart(run: run, points: points, marks: marks, start: start, end: isActive ? max(now, last) : last)
     }
 
-    /// `x-user-group=internal` from a journaled header route.
-    static func describeHeaderRoute(_ fields: [String: Any]) -> String {
+    /// A journaled header route.
+    static func headerMatch(_ fields: [String: Any]) -> HeaderMatch {
         HeaderMatch(
             header: fields["header"] as? String ?? "?",
             kind: (fields["kind"] as? String).flatMap(HeaderMatch.Kind.init(rawValue:)) ?? .exact,
-            value: fields["value"] as? String ?? "?"
-        ).description
+            value: fields["value"] as? String ?? "?")
     }
 
     // MARK: drawing

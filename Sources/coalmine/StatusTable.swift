@@ -9,7 +9,7 @@ enum StatusTable {
             let state = view.reason.map { "\(view.state.rawValue) (\($0.rawValue))" } ?? view.state.rawValue
             return [
                 view.name, state, String(view.run), view.step < 0 ? "-" : String(view.step + 1),
-                view.headerRoute.map { view.canaryWeight == 0 ? "internal (\($0))" : "\(view.stableWeight)/\(view.canaryWeight) + \($0)" }
+                view.headerRoute.map { view.canaryWeight == 0 ? $0.audience : "\(view.stableWeight)/\(view.canaryWeight) + \($0.audience)" }
                     ?? "\(view.stableWeight)/\(view.canaryWeight)",
                 view.since.rfc3339,
                 view.nextStepAt?.rfc3339 ?? "-",

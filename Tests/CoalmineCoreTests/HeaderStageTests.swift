@@ -36,6 +36,7 @@ import Testing
         #expect(Self.splits(driver) == [WeightSplit(run: 1, canary: 5, headerRoute: Self.internalUsers)])
         #expect(driver.state.step == 0)
         #expect(!driver.state.isInHeaderStage)
+        #expect(driver.state.trafficText == "stable/canary 95/5 + internal (x-user-group=internal)")
         #expect(driver.state.nextStepAt == driver.now + .seconds(3600), "weighted steps bake for the rollout's bake")
         #expect(driver.notices.map(\.kind) == [.stepAdvanced])
         #expect(
