@@ -211,6 +211,26 @@ public final class SQLiteJournal: JournalStore {
                         BEGIN SELECT RAISE(ABORT, 'where keys begin is fixed'); END;
                     """)
         }
+        migrator.registerMigration("v13-deliveries-in-arrival-order") { db in
+            // Keyed by fingerprint, every remembered delivery landed on its own page of the file: in a storm each new
+            // alert dirtied a page of its own, written to the log and copied back. Keyed by when it was seen, they
+            // fill pages in order. The engine already recognises repeats from memory, so the table needs no lookup
+            // by key, only by age.
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert_delivery_new (
+                        seen_at INTEGER NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        starts_at TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        PRIMARY KEY (seen_at, fingerprint, starts_at, status)
+                    ) WITHOUT ROWID;
+                    INSERT OR IGNORE INTO alert_delivery_new (seen_at, fingerprint, starts_at, status)
+                        SELECT seen_at, fingerprint, starts_at, status FROM alert_delivery ORDER BY seen_at;
+                    DROP TABLE alert_delivery;
+                    ALTER TABLE alert_delivery_new RENAME TO alert_delivery;
+                    """)
+        }
         return migrator
     }
 
@@ -312,8 +332,8 @@ public final class SQLiteJournal: JournalStore {
                 for key in unit.deliveries {
                     try Self.run(
                         db,
-                        sql: "INSERT OR IGNORE INTO alert_delivery (fingerprint, starts_at, status, seen_at) VALUES (?, ?, ?, ?)",
-                        arguments: [key.fingerprint, key.startsAt, key.status.rawValue, time.millisecondsSinceEpoch])
+                        sql: "INSERT OR IGNORE INTO alert_delivery (seen_at, fingerprint, starts_at, status) VALUES (?, ?, ?, ?)",
+                        arguments: [time.millisecondsSinceEpoch, key.fingerprint, key.startsAt, key.status.rawValue])
                 }
                 for change in unit.firingChanges {
                     switch change {
@@ -422,8 +442,8 @@ public final class SQLiteJournal: JournalStore {
     public func pruneDeliveries(seenBefore cutoff: Timestamp) async throws -> Int {
         try await deleteInBatches(
             sql: """
-                DELETE FROM alert_delivery WHERE (fingerprint, starts_at, status) IN (
-                    SELECT fingerprint, starts_at, status FROM alert_delivery WHERE seen_at < ? LIMIT ?)
+                DELETE FROM alert_delivery WHERE (seen_at, fingerprint, starts_at, status) IN (
+                    SELECT seen_at, fingerprint, starts_at, status FROM alert_delivery WHERE seen_at < ? LIMIT ?)
                 """,
             before: cutoff)
     }

@@ -41,6 +41,7 @@ import Testing
                     INSERT INTO journal VALUES (1, 5000, 'tf-model-service', 1, 'transition',
                         '{"state":{"firingAlerts":[\(Self.oldFiring("b")),\(Self.oldFiring("a"))]}}', '0', 'h1');
                     INSERT INTO journal VALUES (2, 5000, 'tf-model-service', 1, 'alert-received', '{}', 'h1', 'h2');
+                    INSERT INTO alert_delivery VALUES ('a', '2027-01-15T08:00:00Z', 'firing');
                     """)
         }
         try old.close()
@@ -57,6 +58,10 @@ import Testing
         #expect(try await journal.latestTransitions().keys.sorted() == ["tf-model-service"])
         let firing = try await journal.firingAlerts()["tf-model-service"]
         #expect(firing?.map(\.fingerprint) == ["b", "a"], "every firing alert of the old transitions, in order")
+        let remembered = try await journal.deliveries(seenSince: Timestamp(secondsSinceEpoch: 0))
+        #expect(
+            Array(remembered.keys) == [AlertDeliveryKey(fingerprint: "a", startsAt: "2027-01-15T08:00:00Z", status: .firing)],
+            "deliveries remembered before they were kept in arrival order are still remembered")
     }
 
     static func oldFiring(_ fingerprint: String) -> String {
