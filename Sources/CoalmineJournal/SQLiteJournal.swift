@@ -256,25 +256,21 @@ public final class SQLiteJournal: JournalStore {
                 let hash = HashChain.hash(
                     previous: previous, sequence: sequence, recordedAt: time.millisecondsSinceEpoch,
                     rollout: entry.rollout, run: entry.run, kind: entry.kind.rawValue, body: entry.body, key: auditKey)
-                try Self.run(
-                    db,
+                try db.write(
                     sql: """
                         INSERT INTO journal (sequence, recorded_at, rollout, run, kind, body, previous_hash, hash)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [
-                        sequence, time.millisecondsSinceEpoch, entry.rollout, entry.run, entry.kind.rawValue,
-                        entry.body, previous, hash,
-                    ])
+                    .integer(sequence), .integer(time.millisecondsSinceEpoch), .text(entry.rollout),
+                    .integer(Int64(entry.run)), .text(entry.kind.rawValue), .text(entry.body), .text(previous), .text(hash))
                 previous = hash
                 if entry.kind == .transition {
-                    try Self.run(
-                        db,
+                    try db.write(
                         sql: """
                             INSERT INTO latest_transition (rollout, sequence) VALUES (?, ?)
                             ON CONFLICT (rollout) DO UPDATE SET sequence = excluded.sequence
                             """,
-                        arguments: [entry.rollout, sequence])
+                        .text(entry.rollout), .integer(sequence))
                 }
             }
             var created: [OutboxItem] = []
@@ -282,16 +278,13 @@ public final class SQLiteJournal: JournalStore {
                 for entry in unit.entries { try append(entry) }
                 for effect in unit.effects {
                     let payload = JournalJSON.encode(effect.effect)
-                    try Self.run(
-                        db,
+                    try db.write(
                         sql: """
                             INSERT INTO outbox (rollout, run, lane_kind, lane_name, payload, status, created_at, next_attempt_at)
                             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
                             """,
-                        arguments: [
-                            effect.rollout, effect.run, effect.lane.kind, effect.lane.name, payload,
-                            time.millisecondsSinceEpoch, time.millisecondsSinceEpoch,
-                        ])
+                        .text(effect.rollout), .integer(Int64(effect.run)), .text(effect.lane.kind), .text(effect.lane.name),
+                        .text(payload), .integer(time.millisecondsSinceEpoch), .integer(time.millisecondsSinceEpoch))
                     let id = db.lastInsertedRowID
                     created.append(
                         OutboxItem(
@@ -306,17 +299,14 @@ public final class SQLiteJournal: JournalStore {
                     let item = settlement.effect
                     var nextAttemptAt = time
                     if case .retrying(_, let at) = settlement.outcome { nextAttemptAt = at }
-                    try Self.run(
-                        db,
+                    try db.write(
                         sql: """
                             UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, settled_at = ?
                             WHERE id = ?
                             """,
-                        arguments: [
-                            settlement.outcome.rowStatus, settlement.attempts, nextAttemptAt.millisecondsSinceEpoch,
-                            settlement.outcome.error ?? item.lastError,
-                            settlement.outcome.isPending ? nil : time.millisecondsSinceEpoch, item.id,
-                        ])
+                        .text(settlement.outcome.rowStatus), .integer(Int64(settlement.attempts)),
+                        .integer(nextAttemptAt.millisecondsSinceEpoch), (settlement.outcome.error ?? item.lastError).map(SQLiteValue.text) ?? .null,
+                        settlement.outcome.isPending ? .null : .integer(time.millisecondsSinceEpoch), .integer(item.id))
                     try append(
                         NewJournalEntry(
                             rollout: item.rollout, run: item.run, kind: .effectResult,
@@ -324,46 +314,42 @@ public final class SQLiteJournal: JournalStore {
                 }
                 for use in unit.linkUses {
                     // A plain INSERT: a second use of one nonce must fail the transaction, not pass silently.
-                    try Self.run(
-                        db,
+                    try db.write(
                         sql: "INSERT INTO action_link_use (nonce, rollout, action, actor, used_at) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [use.nonce, use.rollout, use.action.rawValue, use.actor, use.usedAt.millisecondsSinceEpoch])
+                        .text(use.nonce), .text(use.rollout), .text(use.action.rawValue), .text(use.actor),
+                        .integer(use.usedAt.millisecondsSinceEpoch))
                 }
                 for key in unit.deliveries {
-                    try Self.run(
-                        db,
+                    try db.write(
                         sql: "INSERT OR IGNORE INTO alert_delivery (seen_at, fingerprint, starts_at, status) VALUES (?, ?, ?, ?)",
-                        arguments: [time.millisecondsSinceEpoch, key.fingerprint, key.startsAt, key.status.rawValue])
+                        .integer(time.millisecondsSinceEpoch), .text(key.fingerprint), .text(key.startsAt),
+                        .text(key.status.rawValue))
                 }
                 for change in unit.firingChanges {
                     switch change {
                     case .starts(let rollout, let alert), .fires(let rollout, let alert):
                         if case .fires = change {
                             // A new episode takes a new place at the end, as it does in the rollout's state.
-                            try Self.run(
-                                db,
+                            try db.write(
                                 sql: "DELETE FROM firing_alert WHERE rollout = ? AND fingerprint = ? AND starts_at != ?",
-                                arguments: [rollout, alert.fingerprint, alert.startsAt])
+                                .text(rollout), .text(alert.fingerprint), .text(alert.startsAt))
                         }
-                        try Self.run(
-                            db,
+                        try db.write(
                             sql: """
                                 INSERT INTO firing_alert (rollout, fingerprint, starts_at, alert) VALUES (?, ?, ?, ?)
                                 ON CONFLICT (rollout, fingerprint) DO UPDATE SET alert = excluded.alert
                                 """,
-                            arguments: [rollout, alert.fingerprint, alert.startsAt, JournalJSON.encode(alert)])
+                            .text(rollout), .text(alert.fingerprint), .text(alert.startsAt), .text(JournalJSON.encode(alert)))
                     case .ends(let rollout, let fingerprint):
-                        try Self.run(
-                            db,
+                        try db.write(
                             sql: "DELETE FROM firing_alert WHERE rollout = ? AND fingerprint = ?",
-                            arguments: [rollout, fingerprint])
+                            .text(rollout), .text(fingerprint))
                     }
                 }
                 for key in unit.forgottenDeliveries {
-                    try Self.run(
-                        db,
+                    try db.write(
                         sql: "DELETE FROM alert_delivery WHERE fingerprint = ? AND starts_at = ? AND status = ?",
-                        arguments: [key.fingerprint, key.startsAt, key.status.rawValue])
+                        .text(key.fingerprint), .text(key.startsAt), .text(key.status.rawValue))
                 }
             }
             return created
@@ -388,12 +374,6 @@ public final class SQLiteJournal: JournalStore {
     /// In a storm a row costs about two pages of log (index pages land all over the file), so the log stays under
     /// about 50 MB; checkpointing more often (every thousand rows) cost a fifth of the ingest rate.
     static let rowsBetweenCheckpoints = 4000
-
-    /// Runs one of the commit's statements, compiled once per connection: a storm commits thousands of rows a
-    /// second, and compiling each statement anew was most of the time the journal spent on them.
-    private static func run(_ db: Database, sql: String, arguments: StatementArguments) throws {
-        try db.cachedStatement(sql: sql).execute(arguments: arguments)
-    }
 
     public func latestTransitions() async throws -> [String: String] {
         try await pool.read { db in
