@@ -184,7 +184,6 @@ struct PostgresCommitRows {
                 FROM unnest(\(statement.bind(remembered.map(\.fingerprint)))::text[],
                     \(statement.bind(remembered.map(\.startsAt)))::text[],
                     \(statement.bind(remembered.map(\.status.rawValue)))::text[]) AS d(f, s, t)
-                ON CONFLICT DO NOTHING
                 """)
         }
         if !firing.kind.isEmpty {

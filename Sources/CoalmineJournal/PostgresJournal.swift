@@ -227,7 +227,10 @@ public final class PostgresJournal: JournalStore {
     public func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp] {
         try await read("read the alert deliveries") { [logger] connection in
             let rows = try await connection.query(
-                "SELECT fingerprint, starts_at, status, seen_at FROM alert_delivery WHERE seen_at >= \(since.millisecondsSinceEpoch)",
+                """
+                SELECT fingerprint, starts_at, status, seen_at FROM alert_delivery
+                WHERE seen_at >= \(since.millisecondsSinceEpoch) ORDER BY seen_at
+                """,
                 logger: logger)
             var deliveries: [AlertDeliveryKey: Timestamp] = [:]
             for try await (fingerprint, startsAt, status, seenAt) in rows.decode((String, String, String, Int64).self) {
