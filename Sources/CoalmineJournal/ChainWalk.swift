@@ -3,7 +3,7 @@ import Crypto
 /// Walks a journal's entries in sequence order and names the first one that breaks the hash chain: what
 /// `verifyChain` does on every store.
 struct ChainWalk {
-    let key: SymmetricKey?
+    let key: ChainKey?
     /// Entries from this sequence on are keyed with `key`; earlier ones carry plain SHA-256.
     let keyedFrom: Int64?
     let anchor: JournalHead?
@@ -14,7 +14,7 @@ struct ChainWalk {
     private var previous: String?
     private var expectedSequence: Int64
 
-    init(key: SymmetricKey?, keyedFrom: Int64?, anchor: JournalHead?, resumingAt known: JournalHead? = nil) {
+    init(key: ChainKey?, keyedFrom: Int64?, anchor: JournalHead?, resumingAt known: JournalHead? = nil) {
         self.key = key
         self.keyedFrom = keyedFrom
         self.anchor = anchor

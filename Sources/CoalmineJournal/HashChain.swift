@@ -10,7 +10,7 @@ enum HashChain {
     /// chain that checks out, so rewriting entries and re-chaining them is found.
     static func hash(
         previous: String, sequence: Int64, recordedAt: Int64, rollout: String, run: Int, kind: String, body: String,
-        key: SymmetricKey? = nil
+        key: ChainKey? = nil
     ) -> String {
         // Fields are length-prefixed so that no two different entries can produce the same bytes.
         let fields = [previous, String(sequence), String(recordedAt), rollout, String(run), kind, body]
@@ -22,7 +22,10 @@ enum HashChain {
             material += field.utf8
             material.append(UInt8(ascii: "\n"))
         }
-        if let key { return hex(HMAC<SHA256>.authenticationCode(for: material, using: key)) }
+        if var mac = key?.keyed {
+            mac.update(data: material)
+            return hex(mac.finalize())
+        }
         return hex(SHA256.hash(data: material))
     }
 

@@ -8,7 +8,7 @@ import PostgresNIO
 /// its time. The order within the batch is kept where it matters: the chain, the outbox ids, the firing alerts.
 struct PostgresCommitRows {
     private let time: Timestamp
-    private let key: SymmetricKey?
+    private let key: ChainKey?
     private var sequence: Int64
     private var previous: String
 
@@ -27,7 +27,7 @@ struct PostgresCommitRows {
     private var forgotten: Set<AlertDeliveryKey> = []
     private var firing = (kind: [String](), rollout: [String](), fingerprint: [String](), startsAt: [String](), alert: [String]())
 
-    init(time: Timestamp, sequence: Int64, previous: String, key: SymmetricKey?) {
+    init(time: Timestamp, sequence: Int64, previous: String, key: ChainKey?) {
         self.time = time
         self.key = key
         self.sequence = sequence

@@ -17,7 +17,7 @@ public final class PostgresJournal: JournalStore {
     let logger: Logger
     /// Set when replicas share this journal: commits go through only from the leader, in its current term.
     private let fence = Mutex<LeaderFence?>(nil)
-    private let auditKey: SymmetricKey?
+    private let auditKey: ChainKey?
     public let keyedFrom: Int64?
     /// `host:port/database`, for messages.
     public let location: String
@@ -46,7 +46,7 @@ public final class PostgresJournal: JournalStore {
         self.logger = logger
         // Started at once, not scheduled: the client warns when a connection is asked for before it runs.
         pool = Task.immediate { await client.run() }
-        self.auditKey = auditKey.map { SymmetricKey(data: Data($0.utf8)) }
+        self.auditKey = auditKey.map(ChainKey.init)
         do {
             try await PostgresSchema.migrate(client, logger: logger)
             keyedFrom = try await client.withTransaction(logger: logger) { connection in

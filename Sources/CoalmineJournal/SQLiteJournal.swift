@@ -13,7 +13,7 @@ public final class SQLiteJournal: JournalStore {
     private let copier: WALCopier
     /// The key each entry's hash is made with (`store.audit.keyFile`), and the first entry made with it: entries
     /// written before the journal had a key keep their plain SHA-256 and still verify.
-    private let auditKey: SymmetricKey?
+    private let auditKey: ChainKey?
     public let keyedFrom: Int64?
 
     /// `auditKey`: the secret entries are keyed with from now on. The first time a journal is opened with one, the
@@ -38,7 +38,7 @@ public final class SQLiteJournal: JournalStore {
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
         copier = try WALCopier(path: path)
-        self.auditKey = auditKey.map { SymmetricKey(data: Data($0.utf8)) }
+        self.auditKey = auditKey.map(ChainKey.init)
         keyedFrom = try pool.write { db in
             if let recorded = try Int64.fetchOne(db, sql: "SELECT keyed_from FROM audit_keying") { return recorded }
             guard auditKey != nil else { return nil }

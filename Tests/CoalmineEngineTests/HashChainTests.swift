@@ -32,7 +32,7 @@ import Testing
             } ?? Self.hex(SHA256.hash(data: material))
             let computed = HashChain.hash(
                 previous: entry.previous, sequence: entry.sequence, recordedAt: entry.recordedAt, rollout: entry.rollout,
-                run: entry.run, kind: entry.kind, body: entry.body, key: key.map { SymmetricKey(data: Data($0.utf8)) })
+                run: entry.run, kind: entry.kind, body: entry.body, key: key.map(ChainKey.init))
             #expect(computed == expected)
         }
     }

@@ -94,7 +94,7 @@ import Testing
                 HashChain.hash(
                     previous: entry.previousHash, sequence: entry.sequence, recordedAt: entry.recordedAt.millisecondsSinceEpoch,
                     rollout: entry.rollout, run: entry.run, kind: entry.kind.rawValue, body: entry.body,
-                    key: key.map { SymmetricKey(data: Array($0.utf8)) })
+                    key: key.map(ChainKey.init))
             }
             #expect(entries[2].hash == plainHash(entries[2], nil), "entry 3, from before keys, keeps its SHA-256")
             #expect(entries[3].hash == plainHash(entries[3], "audit-secret"), "entry 4 on is keyed")
