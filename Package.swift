@@ -138,6 +138,12 @@ let package = Package(
             ],
             path: "Tests/CoalmineTestSupport"
         ),
+        // The journal's writer alone, in-process (see its main.swift; README "Performance").
+        .executableTarget(
+            name: "JournalWriterBench",
+            dependencies: ["CoalmineCore", "CoalmineJournal"],
+            path: "Tests/JournalWriterBench"
+        ),
         // The Kubernetes API double as a process of its own, for the benchmarks (scripts/bench.py).
         .executableTarget(
             name: "KubernetesAPIDoubleServer",

@@ -48,6 +48,7 @@ COALMINE_E2E=1 swift test --skip-build
 
 echo "== benchmark smoke (small sizes on the debug binary, so the benchmarks cannot rot; figures are not checked)"
 scripts/bench.sh --smoke .build/debug/coalmine .build/debug/KubernetesAPIDoubleServer
+.build/debug/JournalWriterBench 20 10
 
 echo "== walkthrough on the built binary"
 scripts/walkthrough-test.sh .build/debug/coalmine

@@ -212,10 +212,9 @@ public final class SQLiteJournal: JournalStore {
                     """)
         }
         migrator.registerMigration("v13-deliveries-in-arrival-order") { db in
-            // Keyed by fingerprint, every remembered delivery landed on its own page of the file: in a storm each new
-            // alert dirtied a page of its own, written to the log and copied back. Keyed by when it was seen, they
-            // fill pages in order. The engine already recognises repeats from memory, so the table needs no lookup
-            // by key, only by age.
+            // Keyed by fingerprint (a hash), each new delivery landed on a page of its own, which a storm wrote to
+            // the log and copied back for every alert. Keyed by when it was seen, deliveries fill pages in order.
+            // The engine recognises repeats from memory, so the table is looked up by age only.
             try db.execute(
                 sql: """
                     CREATE TABLE alert_delivery_new (
@@ -262,7 +261,8 @@ public final class SQLiteJournal: JournalStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     .integer(sequence), .integer(time.millisecondsSinceEpoch), .text(entry.rollout),
-                    .integer(Int64(entry.run)), .text(entry.kind.rawValue), .text(entry.body), .text(previous), .text(hash))
+                    .integer(Int64(entry.run)), .text(entry.kind.rawValue), .text(entry.body), .text(previous),
+                    .text(hash))
                 previous = hash
                 if entry.kind == .transition {
                     try db.write(
@@ -305,7 +305,8 @@ public final class SQLiteJournal: JournalStore {
                             WHERE id = ?
                             """,
                         .text(settlement.outcome.rowStatus), .integer(Int64(settlement.attempts)),
-                        .integer(nextAttemptAt.millisecondsSinceEpoch), (settlement.outcome.error ?? item.lastError).map(SQLiteValue.text) ?? .null,
+                        .integer(nextAttemptAt.millisecondsSinceEpoch),
+                        (settlement.outcome.error ?? item.lastError).map(SQLiteValue.text) ?? .null,
                         settlement.outcome.isPending ? .null : .integer(time.millisecondsSinceEpoch), .integer(item.id))
                     try append(
                         NewJournalEntry(

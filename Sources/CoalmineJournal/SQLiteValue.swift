@@ -31,9 +31,13 @@ extension Database {
             case .text(let text):
                 code = text.withCString { sqlite3_bind_text(statement, index, $0, Int32(text.utf8.count), copiedBySQLite) }
             }
-            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql) }
+            guard code == SQLITE_OK else { throw failure(code, sql) }
         }
         let code = sqlite3_step(statement)
-        guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql) }
+        guard code == SQLITE_DONE else { throw failure(code, sql) }
+    }
+
+    private func failure(_ code: Int32, _ sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql)
     }
 }
