@@ -46,7 +46,7 @@ extension RolloutEngine {
             guard !resolvedAlready else { continue }
             for match in matches { noteSeen(alert, of: match.rollout, at: now) }
             guard memory.deliveries.insertIfAbsent(key, now) else { continue }
-            unit.deliveries.append(key)
+            unit.deliveries.append(RememberedDelivery(key, seenAt: now))
             let kept = classified.kept
             for (match, body) in zip(matches, classified.bodies) {
                 guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
@@ -101,8 +101,10 @@ extension RolloutEngine {
         let outcome = machines[name]!.handle(.alertCleared(fingerprint: fingerprint, actor: actor), in: state, at: clock())
         record(outcome, from: state, of: spec, into: &unit)
         let firing = AlertDeliveryKey(fingerprint: fingerprint, startsAt: alert.startsAt, status: .firing)
-        memory.deliveries[firing] = nil
-        unit.forgottenDeliveries.append(firing)
+        // The store finds it by when it was first seen, which memory keeps for every alert still firing.
+        if let seenAt = memory.deliveries.removeValue(forKey: firing) {
+            unit.forgottenDeliveries.append(RememberedDelivery(firing, seenAt: seenAt))
+        }
         try await commit(unit)
         alertsLastSeen[name]?[fingerprint] = nil
         return view(of: spec, in: outcome.state)

@@ -6,9 +6,9 @@ public struct JournalUnit: Sendable, Equatable {
     public var entries: [NewJournalEntry] = []
     public var effects: [NewEffect] = []
     public var settlements: [EffectSettlement] = []
-    public var deliveries: [AlertDeliveryKey] = []
+    public var deliveries: [RememberedDelivery] = []
     /// Deliveries to forget: a cleared alert's firing, so that a re-sent firing counts again.
-    public var forgottenDeliveries: [AlertDeliveryKey] = []
+    public var forgottenDeliveries: [RememberedDelivery] = []
     /// Changes to the exact set of each rollout's firing alerts.
     public var firingChanges: [FiringAlertChange] = []
     public var linkUses: [ActionLinkUse] = []

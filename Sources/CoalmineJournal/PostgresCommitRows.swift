@@ -23,8 +23,8 @@ struct PostgresCommitRows {
     private var linkUses: [ActionLinkUse] = []
     /// Deliveries to insert (unless already known) and to forget, netted in order: forgetting a key removes the row,
     /// a later delivery of it in the same batch writes it again.
-    private var remembered: [AlertDeliveryKey] = []
-    private var forgotten: Set<AlertDeliveryKey> = []
+    private var remembered: [RememberedDelivery] = []
+    private var forgotten: Set<RememberedDelivery> = []
     private var firing = (kind: [String](), rollout: [String](), fingerprint: [String](), startsAt: [String](), alert: [String]())
 
     init(time: Timestamp, sequence: Int64, previous: String, key: ChainKey?) {
@@ -66,9 +66,9 @@ struct PostgresCommitRows {
             }
             linkUses += unit.linkUses
             remembered += unit.deliveries
-            for key in unit.forgottenDeliveries {
-                forgotten.insert(key)
-                remembered.removeAll { $0 == key }
+            for delivery in unit.forgottenDeliveries {
+                forgotten.insert(delivery)
+                remembered.removeAll { $0.key == delivery.key }
             }
             for change in unit.firingChanges {
                 switch change {
@@ -136,13 +136,15 @@ struct PostgresCommitRows {
         }
         if !forgotten.isEmpty {
             // Before the deliveries are inserted: a key forgotten and seen again in one batch is written anew.
-            let keys = Array(forgotten)
+            let deliveries = Array(forgotten)
             try await connection.query(
                 """
                 DELETE FROM alert_delivery d
-                USING unnest(\(keys.map(\.fingerprint))::text[], \(keys.map(\.startsAt))::text[],
-                    \(keys.map(\.status.rawValue))::text[]) AS f(fingerprint, starts_at, status)
-                WHERE d.fingerprint = f.fingerprint AND d.starts_at = f.starts_at AND d.status = f.status
+                USING unnest(\(deliveries.map(\.seenAt.millisecondsSinceEpoch))::bigint[],
+                    \(deliveries.map(\.key.fingerprint))::text[], \(deliveries.map(\.key.startsAt))::text[],
+                    \(deliveries.map(\.key.status.rawValue))::text[]) AS f(seen_at, fingerprint, starts_at, status)
+                WHERE d.seen_at = f.seen_at AND d.fingerprint = f.fingerprint AND d.starts_at = f.starts_at
+                    AND d.status = f.status
                 """, logger: logger)
         }
         var statement = CombinedStatement()
@@ -180,10 +182,10 @@ struct PostgresCommitRows {
             statement.add(
                 """
                 INSERT INTO alert_delivery (fingerprint, starts_at, status, seen_at)
-                SELECT f, s, t, \(statement.bind(now))
-                FROM unnest(\(statement.bind(remembered.map(\.fingerprint)))::text[],
-                    \(statement.bind(remembered.map(\.startsAt)))::text[],
-                    \(statement.bind(remembered.map(\.status.rawValue)))::text[]) AS d(f, s, t)
+                SELECT * FROM unnest(\(statement.bind(remembered.map(\.key.fingerprint)))::text[],
+                    \(statement.bind(remembered.map(\.key.startsAt)))::text[],
+                    \(statement.bind(remembered.map(\.key.status.rawValue)))::text[],
+                    \(statement.bind(remembered.map(\.seenAt.millisecondsSinceEpoch)))::bigint[])
                 """)
         }
         if !firing.kind.isEmpty {

@@ -177,9 +177,8 @@ enum PostgresSchema {
             "v4-deliveries-in-arrival-order",
             [
                 // Alertmanager's fingerprints are hashes: a key on them put every new alert's row on an index page
-                // of its own. The engine recognises repeats from memory, and the table is read only by age (its
-                // `seen_at` index), so the rows need no key; forgetting one delivery reads the whole table, which
-                // pruning keeps to `store.retention.deliveries`.
+                // of its own. The engine recognises repeats from memory and the table is read through its `seen_at`
+                // index (by age, or one delivery by when the engine first saw it), so the rows need no key.
                 "ALTER TABLE alert_delivery DROP CONSTRAINT alert_delivery_pkey"
             ]
         ),

@@ -214,7 +214,7 @@ public final class SQLiteJournal: JournalStore {
         migrator.registerMigration("v13-deliveries-in-arrival-order") { db in
             // Keyed by fingerprint (a hash), each new delivery landed on a page of its own, which a storm wrote to
             // the log and copied back for every alert. Keyed by when it was seen, deliveries fill pages in order.
-            // The engine recognises repeats from memory, so the table is looked up by age only.
+            // The engine recognises repeats from memory, so the table is looked up by that time only.
             try db.execute(
                 sql: """
                     CREATE TABLE alert_delivery_new (
@@ -320,11 +320,11 @@ public final class SQLiteJournal: JournalStore {
                         .text(use.nonce), .text(use.rollout), .text(use.action.rawValue), .text(use.actor),
                         .integer(use.usedAt.millisecondsSinceEpoch))
                 }
-                for key in unit.deliveries {
+                for delivery in unit.deliveries {
                     try db.write(
                         sql: "INSERT OR IGNORE INTO alert_delivery (seen_at, fingerprint, starts_at, status) VALUES (?, ?, ?, ?)",
-                        .integer(time.millisecondsSinceEpoch), .text(key.fingerprint), .text(key.startsAt),
-                        .text(key.status.rawValue))
+                        .integer(delivery.seenAt.millisecondsSinceEpoch), .text(delivery.key.fingerprint),
+                        .text(delivery.key.startsAt), .text(delivery.key.status.rawValue))
                 }
                 for change in unit.firingChanges {
                     switch change {
@@ -347,10 +347,11 @@ public final class SQLiteJournal: JournalStore {
                             .text(rollout), .text(fingerprint))
                     }
                 }
-                for key in unit.forgottenDeliveries {
+                for delivery in unit.forgottenDeliveries {
                     try db.write(
-                        sql: "DELETE FROM alert_delivery WHERE fingerprint = ? AND starts_at = ? AND status = ?",
-                        .text(key.fingerprint), .text(key.startsAt), .text(key.status.rawValue))
+                        sql: "DELETE FROM alert_delivery WHERE seen_at = ? AND fingerprint = ? AND starts_at = ? AND status = ?",
+                        .integer(delivery.seenAt.millisecondsSinceEpoch), .text(delivery.key.fingerprint),
+                        .text(delivery.key.startsAt), .text(delivery.key.status.rawValue))
                 }
             }
             return created

@@ -88,11 +88,17 @@ import Testing
         try await ScratchStore.with(kind) { scratch in
             let journal = try await scratch.open()
             var old = JournalUnit()
-            old.deliveries = (0..<4500).map { AlertDeliveryKey(fingerprint: "f\($0)", startsAt: "s", status: .firing) }
+            old.deliveries = (0..<4500).map {
+                RememberedDelivery(
+                    AlertDeliveryKey(fingerprint: "f\($0)", startsAt: "s", status: .firing), seenAt: Timestamp(secondsSinceEpoch: 1))
+            }
             old.firingChanges = [.fires(rollout: "tf-model-service", Self.firing("f7"))]
             try await journal.commit([old], at: Timestamp(secondsSinceEpoch: 1))
             var recent = JournalUnit()
-            recent.deliveries = [AlertDeliveryKey(fingerprint: "new", startsAt: "s", status: .resolved)]
+            recent.deliveries = [
+                RememberedDelivery(
+                    AlertDeliveryKey(fingerprint: "new", startsAt: "s", status: .resolved), seenAt: Timestamp(secondsSinceEpoch: 100))
+            ]
             try await journal.commit([recent], at: Timestamp(secondsSinceEpoch: 100))
 
             #expect(try await journal.pruneDeliveries(seenBefore: Timestamp(secondsSinceEpoch: 50)) == 4500, "over three batches")
@@ -107,14 +113,18 @@ import Testing
         try await ScratchStore.with(kind) { scratch in
             let journal = try await scratch.open()
             let key = AlertDeliveryKey(fingerprint: "f1", startsAt: "s", status: .firing)
+            let first = [key, AlertDeliveryKey(fingerprint: "f2", startsAt: "s", status: .firing)].map {
+                RememberedDelivery($0, seenAt: Timestamp(secondsSinceEpoch: 1))
+            }
             var seen = JournalUnit()
-            seen.deliveries = [key, AlertDeliveryKey(fingerprint: "f2", startsAt: "s", status: .firing)]
-            try await journal.commit([seen], at: Timestamp(secondsSinceEpoch: 1))
+            seen.deliveries = first
+            // Committed later than seen: the store keeps when the engine saw them, and finds them again by it.
+            try await journal.commit([seen], at: Timestamp(secondsSinceEpoch: 3))
             var forget = JournalUnit()
-            forget.forgottenDeliveries = [key, AlertDeliveryKey(fingerprint: "f2", startsAt: "s", status: .firing)]
+            forget.forgottenDeliveries = first
             var again = JournalUnit()
-            again.deliveries = [key]
-            try await journal.commit([forget, again], at: Timestamp(secondsSinceEpoch: 5))
+            again.deliveries = [RememberedDelivery(key, seenAt: Timestamp(secondsSinceEpoch: 5))]
+            try await journal.commit([forget, again], at: Timestamp(secondsSinceEpoch: 6))
             let kept = try await journal.deliveries(seenSince: Timestamp(secondsSinceEpoch: 0))
             #expect(kept == [key: Timestamp(secondsSinceEpoch: 5)], "f1 seen anew after it was forgotten; f2 gone")
         }

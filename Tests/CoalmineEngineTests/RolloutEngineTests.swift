@@ -123,6 +123,20 @@ import Testing
         #expect(try await reopened.view().state == .paused, "the forgotten delivery stays forgotten after a restart")
     }
 
+    @Test func aClearedAlertStaysForgottenAcrossARestart() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let gate = AlertObservation.tfAlert("CanaryLatencyHigh")
+        _ = try await fixture.engine.receive([gate], source: "alertmanager")
+        // Cleared a while after it was first seen, in a later commit: the store must still find that delivery.
+        fixture.clock.advance(by: .seconds(90))
+        _ = try await fixture.engine.clearAlert("fp-CanaryLatencyHigh", of: "tf-model-service", actor: "alice", reason: "lost")
+        try await fixture.reopen()
+        let again = try await fixture.engine.receive([gate], source: "alertmanager")
+        #expect(again.transitions == 1, "after a restart the same firing still counts again")
+        #expect(try await fixture.view().state == .paused)
+    }
+
     @Test func hugeAlertsAreKeptCutNotRefusedAndStillRoutedByEveryLabel() async throws {
         let fixture = try await EngineFixture()
         try await fixture.command(.start)

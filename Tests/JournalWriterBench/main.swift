@@ -47,7 +47,10 @@ func makeDelivery(for rollout: String, numbered first: Int) -> JournalUnit {
             "source":"alertmanager","startsAt":"\(startsAt)","status":"firing"}
             """
         unit.entries.append(NewJournalEntry(rollout: rollout, run: 1, kind: .alertReceived, body: body))
-        unit.deliveries.append(AlertDeliveryKey(fingerprint: fingerprint, startsAt: startsAt, status: .firing))
+        unit.deliveries.append(
+            RememberedDelivery(
+                AlertDeliveryKey(fingerprint: fingerprint, startsAt: startsAt, status: .firing),
+                seenAt: Timestamp(secondsSinceEpoch: 1_800_000_000)))
         unit.firingChanges.append(
             .starts(rollout: rollout, FiringAlert(observation: observation, role: .gate, receivedAt: Timestamp(secondsSinceEpoch: 1))))
     }
