@@ -1,5 +1,4 @@
 import CoalmineCore
-import Crypto
 import Logging
 import PostgresNIO
 

@@ -1,5 +1,4 @@
 import CoalmineCore
-import Crypto
 import Foundation
 import GRDB
 import Synchronization
