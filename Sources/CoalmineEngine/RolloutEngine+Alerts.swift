@@ -60,10 +60,12 @@ extension RolloutEngine {
                 if outcome.state.version != versionBefore { delivered[spec.name]!.actor = outcome.actor }
                 // An alert event changes the firing alert of its own fingerprint and no other.
                 let firingAfter = outcome.state.firingAlerts[fingerprint: kept.fingerprint]
-                if firingAfter != firingBefore {
-                    delivered[spec.name]!.firingChanges.append(
-                        firingAfter.map { firingBefore == nil ? .starts(rollout: spec.name, $0) : .fires(rollout: spec.name, $0) }
-                            ?? .ends(rollout: spec.name, fingerprint: kept.fingerprint))
+                switch (firingBefore, firingAfter) {
+                case (nil, let started?): delivered[spec.name]!.firingChanges.append(.starts(rollout: spec.name, started))
+                case (let before?, let after?) where after != before:
+                    delivered[spec.name]!.firingChanges.append(.fires(rollout: spec.name, after, replacing: before))
+                case (let ended?, nil): delivered[spec.name]!.firingChanges.append(.ends(rollout: spec.name, ended))
+                default: break
                 }
                 apply(outcome, of: spec, into: &unit)
             }

@@ -30,6 +30,7 @@ extension RolloutEngine {
             return (entry.rollout, state.withoutFiringAlerts)
         }
         let ticket = CommitTicket()
+        for (name, _) in states { lastChange[name] = ticket }
         let isUrgent = unit.effects.contains { if case .router = $0.lane { true } else { false } }
         if commits.add(CommitQueue.Waiting(unit: unit, states: states, ticket: ticket, isUrgent: isUrgent)) {
             // Every delivery and every rollback waits for the writer: it runs ahead of the work that feeds it.
@@ -94,6 +95,7 @@ extension RolloutEngine {
                 if wasWritten { effectLanes.addMissing(try await store.pendingEffects()) }
                 // Delivery keys the failed units added are not in the journal; those they forgot are again.
                 memory = loaded
+                lastChange = [:]
                 // What readers see follows the journal too: the failed write may have been taken after all.
                 durableStates.withLock { $0 = loaded.states.mapValues(\.withoutFiringAlerts) }
                 deadlines = DeadlineSchedule(memory.states)

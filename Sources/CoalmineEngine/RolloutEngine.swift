@@ -42,6 +42,9 @@ public actor RolloutEngine {
     var isRecovering = false
     /// Units waiting to be written; see `commit`.
     nonisolated let commits = CommitQueue()
+    /// For each rollout, the last unit queued that changed its state: once it is durable, so is the rollout's
+    /// working state as it was then (one rollout's units are written in the order they were queued).
+    var lastChange: [String: CommitTicket] = [:]
     /// When a delivery last carried each firing alert, by rollout and fingerprint. Not journaled (a repeat delivery
     /// changes nothing else); after a restart an alert shows as last seen when it was received, until it comes again.
     var alertsLastSeen: [String: [String: Timestamp]] = [:]
@@ -100,6 +103,7 @@ public actor RolloutEngine {
     /// replica led meanwhile), and the pending effects are taken up, as at a start.
     public func resumeFromJournal() async throws {
         memory = try await Self.load(store, config, now: clock())
+        lastChange = [:]
         alertsLastSeen = [:]
         durableStates.withLock { $0 = memory.states.mapValues(\.withoutFiringAlerts) }
         deadlines = DeadlineSchedule(memory.states)
@@ -201,12 +205,14 @@ public actor RolloutEngine {
 
     // MARK: reading
 
-    /// The rollout as of the last durable commit: a reader never sees a state that a failing commit could still
-    /// take back. Its firing alerts are read from the journal's store, which holds them exactly as committed.
+    /// The rollout as of a durable commit: a reader never sees a state that a failing commit could still take
+    /// back. The working state, firing alerts and all, once the last unit that changed it is durable; throws
+    /// `EngineError.journalUnavailable` if that unit fails.
     public func view(of name: String) async throws -> RolloutView {
         let spec = try spec(named: name)
-        var state = durableStates.withLock { $0[name]! }
-        state.firingAlerts = FiringAlerts(try await store.firingAlerts(of: name))
+        guard !isRecovering else { throw EngineError.journalUnavailable("a commit failed; reloading from the journal") }
+        let state = memory.states[name]!
+        try await lastChange[name]?.wait()
         return view(of: spec, in: state)
     }
 

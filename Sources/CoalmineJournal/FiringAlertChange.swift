@@ -1,17 +1,18 @@
 import CoalmineCore
 
 /// A change to the exact set of a rollout's firing alerts, which the store keeps in a table of its own: a
-/// transition then carries only the first few, and its size does not grow with a storm.
+/// transition then carries only the first few, and its size does not grow with a storm. A change names the alert
+/// it replaces or ends, not only its fingerprint: the embedded store finds a firing alert by when it was received.
 public enum FiringAlertChange: Equatable, Sendable {
     /// An alert whose fingerprint was not firing begins to fire.
     case starts(rollout: String, FiringAlert)
     /// A firing alert changed (acknowledged), or a new episode of a firing fingerprint replaces the old one.
-    case fires(rollout: String, FiringAlert)
-    case ends(rollout: String, fingerprint: String)
+    case fires(rollout: String, FiringAlert, replacing: FiringAlert)
+    case ends(rollout: String, FiringAlert)
 
     public var rollout: String {
         switch self {
-        case .starts(let rollout, _), .fires(let rollout, _), .ends(let rollout, _): rollout
+        case .starts(let rollout, _), .fires(let rollout, _, _), .ends(let rollout, _): rollout
         }
     }
 
@@ -23,11 +24,11 @@ public enum FiringAlertChange: Equatable, Sendable {
             switch old[fingerprint: alert.fingerprint] {
             case nil: changes.append(.starts(rollout: rollout, alert))
             case alert: continue
-            default: changes.append(.fires(rollout: rollout, alert))
+            case let replaced?: changes.append(.fires(rollout: rollout, alert, replacing: replaced))
             }
         }
         for alert in old where new[fingerprint: alert.fingerprint] == nil {
-            changes.append(.ends(rollout: rollout, fingerprint: alert.fingerprint))
+            changes.append(.ends(rollout: rollout, alert))
         }
         return changes
     }

@@ -20,9 +20,6 @@ public protocol JournalStore: Sendable {
     /// part of.
     func firingAlerts() async throws -> [String: [FiringAlert]]
 
-    /// One rollout's firing alerts as last committed, in the order they began firing.
-    func firingAlerts(of rollout: String) async throws -> [FiringAlert]
-
     /// The alert deliveries acted on at or after `since`, with when each was first seen.
     func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp]
 
@@ -100,8 +97,4 @@ extension JournalStore {
     public func afterCommits() async {}
 
     public func close() async {}
-
-    public func firingAlerts(of rollout: String) async throws -> [FiringAlert] {
-        try await firingAlerts()[rollout] ?? []
-    }
 }

@@ -71,16 +71,16 @@ struct PostgresCommitRows {
             }
             for change in unit.firingChanges {
                 switch change {
-                case .starts(let rollout, let alert), .fires(let rollout, let alert):
+                case .starts(let rollout, let alert), .fires(let rollout, let alert, _):
                     if case .fires = change { firing.kind.append("fires") } else { firing.kind.append("starts") }
                     firing.rollout.append(rollout)
                     firing.fingerprint.append(alert.fingerprint)
                     firing.startsAt.append(alert.startsAt)
                     firing.alert.append(JournalJSON.encode(alert))
-                case .ends(let rollout, let fingerprint):
+                case .ends(let rollout, let alert):
                     firing.kind.append("ends")
                     firing.rollout.append(rollout)
-                    firing.fingerprint.append(fingerprint)
+                    firing.fingerprint.append(alert.fingerprint)
                     firing.startsAt.append("")
                     firing.alert.append("")
                 }

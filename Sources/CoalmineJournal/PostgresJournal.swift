@@ -210,19 +210,6 @@ public final class PostgresJournal: JournalStore {
         }
     }
 
-    public func firingAlerts(of rollout: String) async throws -> [FiringAlert] {
-        try await read("read the firing alerts of \(rollout)") { [logger] connection in
-            let rows = try await connection.query(
-                "SELECT alert FROM firing_alert WHERE rollout = \(rollout) ORDER BY id", logger: logger)
-            let decoder = JSONDecoder()
-            var firing: [FiringAlert] = []
-            for try await alert in rows.decode(String.self) {
-                firing.append(try decoder.decode(FiringAlert.self, from: Data(alert.utf8)))
-            }
-            return firing
-        }
-    }
-
     public func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp] {
         try await read("read the alert deliveries") { [logger] connection in
             let rows = try await connection.query(

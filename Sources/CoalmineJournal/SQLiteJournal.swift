@@ -229,6 +229,39 @@ public final class SQLiteJournal: JournalStore {
                     ALTER TABLE alert_delivery_new RENAME TO alert_delivery;
                     """)
         }
+        migrator.registerMigration("v14-firing-alerts-in-arrival-order") { db in
+            // Found by (rollout, fingerprint), each new firing alert landed on a page of its rollout's part of an
+            // index: in a storm a third of the pages every commit wrote. Found by when it was received (which
+            // each change names), new alerts fill the index's last pages, as they fill the table's.
+            try db.execute(
+                sql: """
+                    CREATE TABLE firing_alert_new (
+                        id INTEGER PRIMARY KEY,
+                        received_at INTEGER NOT NULL,
+                        rollout TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        alert TEXT NOT NULL
+                    )
+                    """)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO firing_alert_new (id, received_at, rollout, fingerprint, alert) VALUES (?, ?, ?, ?, ?)
+                    """)
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, rollout, fingerprint, alert FROM firing_alert")
+            let decoder = JSONDecoder()
+            while let row = try rows.next() {
+                let alert = try decoder.decode(FiringAlert.self, from: Data((row["alert"] as String).utf8))
+                try insert.execute(arguments: [
+                    row["id"], alert.receivedAt.millisecondsSinceEpoch, row["rollout"], row["fingerprint"], row["alert"],
+                ])
+            }
+            try db.execute(
+                sql: """
+                    DROP TABLE firing_alert;
+                    ALTER TABLE firing_alert_new RENAME TO firing_alert;
+                    CREATE UNIQUE INDEX firing_alert_by_arrival ON firing_alert(received_at, rollout, fingerprint);
+                    """)
+        }
         return migrator
     }
 
@@ -271,6 +304,20 @@ public final class SQLiteJournal: JournalStore {
                             """,
                         .text(entry.rollout), .integer(sequence))
                 }
+            }
+            func insertFiring(_ alert: FiringAlert, of rollout: String) throws {
+                try db.write(
+                    sql: """
+                        INSERT INTO firing_alert (received_at, rollout, fingerprint, alert) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (received_at, rollout, fingerprint) DO UPDATE SET alert = excluded.alert
+                        """,
+                    .integer(alert.receivedAt.millisecondsSinceEpoch), .text(rollout), .text(alert.fingerprint),
+                    .text(JournalJSON.encode(alert)))
+            }
+            func deleteFiring(_ alert: FiringAlert, of rollout: String) throws {
+                try db.write(
+                    sql: "DELETE FROM firing_alert WHERE received_at = ? AND rollout = ? AND fingerprint = ?",
+                    .integer(alert.receivedAt.millisecondsSinceEpoch), .text(rollout), .text(alert.fingerprint))
             }
             var created: [OutboxItem] = []
             for unit in units {
@@ -327,23 +374,23 @@ public final class SQLiteJournal: JournalStore {
                 }
                 for change in unit.firingChanges {
                     switch change {
-                    case .starts(let rollout, let alert), .fires(let rollout, let alert):
-                        if case .fires = change {
-                            // A new episode takes a new place at the end, as it does in the rollout's state.
-                            try db.write(
-                                sql: "DELETE FROM firing_alert WHERE rollout = ? AND fingerprint = ? AND starts_at != ?",
-                                .text(rollout), .text(alert.fingerprint), .text(alert.startsAt))
-                        }
+                    case .starts(let rollout, let alert):
+                        try insertFiring(alert, of: rollout)
+                    case .fires(let rollout, let alert, let replaced) where alert.startsAt == replaced.startsAt:
+                        // The same episode, changed (acknowledged): it keeps its place.
                         try db.write(
                             sql: """
-                                INSERT INTO firing_alert (rollout, fingerprint, starts_at, alert) VALUES (?, ?, ?, ?)
-                                ON CONFLICT (rollout, fingerprint) DO UPDATE SET alert = excluded.alert
+                                UPDATE firing_alert SET received_at = ?, alert = ?
+                                WHERE received_at = ? AND rollout = ? AND fingerprint = ?
                                 """,
-                            .text(rollout), .text(alert.fingerprint), .text(alert.startsAt), .text(JournalJSON.encode(alert)))
-                    case .ends(let rollout, let fingerprint):
-                        try db.write(
-                            sql: "DELETE FROM firing_alert WHERE rollout = ? AND fingerprint = ?",
-                            .text(rollout), .text(fingerprint))
+                            .integer(alert.receivedAt.millisecondsSinceEpoch), .text(JournalJSON.encode(alert)),
+                            .integer(replaced.receivedAt.millisecondsSinceEpoch), .text(rollout), .text(replaced.fingerprint))
+                    case .fires(let rollout, let alert, let replaced):
+                        // A new episode takes a new place at the end, as it does in the rollout's state.
+                        try deleteFiring(replaced, of: rollout)
+                        try insertFiring(alert, of: rollout)
+                    case .ends(let rollout, let alert):
+                        try deleteFiring(alert, of: rollout)
                     }
                 }
                 for delivery in unit.forgottenDeliveries {
@@ -394,14 +441,6 @@ public final class SQLiteJournal: JournalStore {
                 firing[row["rollout"], default: []].append(alert)
             }
             return firing
-        }
-    }
-
-    public func firingAlerts(of rollout: String) async throws -> [FiringAlert] {
-        try await pool.read { db in
-            let decoder = JSONDecoder()
-            return try String.fetchAll(db, sql: "SELECT alert FROM firing_alert WHERE rollout = ? ORDER BY id", arguments: [rollout])
-                .map { try decoder.decode(FiringAlert.self, from: Data($0.utf8)) }
         }
     }
 

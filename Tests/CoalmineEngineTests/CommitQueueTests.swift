@@ -49,7 +49,7 @@ import Testing
     @Test func aUnitTouchingSeveralRolloutsHoldsBackRollbacksOfAnyOfThem() {
         let queue = CommitQueue()
         var shared = waiting("storm-1")
-        shared.unit.firingChanges = [.ends(rollout: "tf-model-service", fingerprint: "f1")]
+        shared.unit.firingChanges = [.ends(rollout: "tf-model-service", JournalStoreTests.firing("f1"))]
         _ = queue.add(shared)
         _ = queue.add(waiting("tf-model-service", urgent: true))
         #expect(rollouts(queue.nextBatch()) == ["storm-1", "tf-model-service"])

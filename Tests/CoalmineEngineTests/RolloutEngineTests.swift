@@ -221,6 +221,33 @@ import Testing
         #expect(try await fixture.view().firingAlerts.map(\.name) == ["Gate1", "Gate2"])
     }
 
+    /// A view shows the engine's state only once the last change to it is durable: never a delivery the journal
+    /// did not take, and a delivery being written as soon as it is taken.
+    @Test(.timeLimit(.minutes(1))) func aViewShowsAChangeOnlyOnceItIsDurable() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let before = try await fixture.view()
+        let engine = fixture.engine
+        fixture.journal.failCommits(true)
+        fixture.journal.holdCommits()
+        let failing = Task { try await engine.receive([.tfAlert("Gate1")], source: "alertmanager") }
+        while engine.commits.counts.beingWritten < 1 { await Task.yield() }
+        let duringFailingWrite = Task { try await fixture.view() }
+        fixture.journal.releaseCommits()
+        await #expect(throws: EngineError.self) { try await failing.value }
+        let seen = try? await duringFailingWrite.value
+        #expect(seen == nil || seen == before, "a failed write's delivery is never shown")
+
+        fixture.journal.failCommits(false)
+        fixture.journal.holdCommits()
+        let taken = Task { try await engine.receive([.tfAlert("Gate2")], source: "alertmanager") }
+        while engine.commits.counts.beingWritten < 1 { await Task.yield() }
+        let duringWrite = Task { try await fixture.view() }
+        fixture.journal.releaseCommits()
+        _ = try await taken.value
+        #expect(try await duringWrite.value.firingAlerts.map(\.name) == ["Gate2"])
+    }
+
     @Test func concurrentDeliveriesShareCommits() async throws {
         let fixture = try await EngineFixture()
         let engine = fixture.engine

@@ -58,6 +58,12 @@ import Testing
         #expect(try await journal.latestTransitions().keys.sorted() == ["tf-model-service"])
         let firing = try await journal.firingAlerts()["tf-model-service"]
         #expect(firing?.map(\.fingerprint) == ["b", "a"], "every firing alert of the old transitions, in order")
+        var end = JournalUnit()
+        end.firingChanges = [.ends(rollout: "tf-model-service", try #require(firing?.last))]
+        try await journal.commit([end], at: Timestamp(secondsSinceEpoch: 6))
+        #expect(
+            try await journal.firingAlerts()["tf-model-service"]?.map(\.fingerprint) == ["b"],
+            "an alert carried over is found by when it was received")
         let remembered = try await journal.deliveries(seenSince: Timestamp(secondsSinceEpoch: 0))
         #expect(
             Array(remembered.keys) == [AlertDeliveryKey(fingerprint: "a", startsAt: "2027-01-15T08:00:00Z", status: .firing)],

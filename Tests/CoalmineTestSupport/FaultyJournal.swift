@@ -64,7 +64,6 @@ public final class FaultyJournal: JournalStore {
 
     public func latestTransitions() async throws -> [String: String] { try await inner.latestTransitions() }
     public func firingAlerts() async throws -> [String: [FiringAlert]] { try await inner.firingAlerts() }
-    public func firingAlerts(of rollout: String) async throws -> [FiringAlert] { try await inner.firingAlerts(of: rollout) }
     public func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp] {
         try await inner.deliveries(seenSince: since)
     }

@@ -27,7 +27,7 @@ func cpuSeconds() -> Double {
 
 /// One delivery's unit as the engine writes it: an `alert-received` entry, a remembered delivery and a new firing
 /// alert for each of its alerts.
-func makeDelivery(for rollout: String, numbered first: Int) -> JournalUnit {
+func makeDelivery(for rollout: String, numbered first: Int, at time: Timestamp) -> JournalUnit {
     var unit = JournalUnit()
     for number in first..<(first + alertsPerDelivery) {
         // Multiplying by an odd constant scatters consecutive numbers over the whole range, one to one.
@@ -50,12 +50,15 @@ func makeDelivery(for rollout: String, numbered first: Int) -> JournalUnit {
         unit.deliveries.append(
             RememberedDelivery(
                 AlertDeliveryKey(fingerprint: fingerprint, startsAt: startsAt, status: .firing),
-                seenAt: Timestamp(secondsSinceEpoch: 1_800_000_000)))
+                seenAt: time))
         unit.firingChanges.append(
-            .starts(rollout: rollout, FiringAlert(observation: observation, role: .gate, receivedAt: Timestamp(secondsSinceEpoch: 1))))
+            .starts(rollout: rollout, FiringAlert(observation: observation, role: .gate, receivedAt: time)))
     }
     return unit
 }
+
+/// When the engine took the alerts of a commit: what it remembers them by.
+func commitTime(_ index: Int) -> Timestamp { Timestamp(millisecondsSinceEpoch: 1_800_000_000_000 + Int64(index) * 3) }
 
 // Built before the clock starts: only the commits are measured.
 var commits: [[JournalUnit]] = []
@@ -64,14 +67,14 @@ for commit in 0..<commitCount {
     commits.append(
         (0..<(alertsPerCommit / alertsPerDelivery)).map { delivery in
             defer { alertNumber += alertsPerDelivery }
-            return makeDelivery(for: "svc-\((commit * 37 + delivery * 101) % 1000)", numbered: alertNumber)
+            return makeDelivery(for: "svc-\((commit * 37 + delivery * 101) % 1000)", numbered: alertNumber, at: commitTime(commit))
         })
 }
 
 let started = Date()
 let cpuBefore = cpuSeconds()
 for (index, units) in commits.enumerated() {
-    try await journal.commit(units, at: Timestamp(secondsSinceEpoch: 1_800_000_000 + Int64(index)))
+    try await journal.commit(units, at: commitTime(index))
     await journal.afterCommits()
 }
 let alerts = Double(commitCount * (alertsPerCommit / alertsPerDelivery) * alertsPerDelivery)
