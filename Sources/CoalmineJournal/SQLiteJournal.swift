@@ -14,6 +14,8 @@ public final class SQLiteJournal: JournalStore {
     /// written before the journal had a key keep their plain SHA-256 and still verify.
     private let auditKey: ChainKey?
     public let keyedFrom: Int64?
+    /// The first sequence whose entry links to its rollout's entry before it; see `v15-history-by-rollout-links`.
+    private let linkedFrom: Int64
 
     /// `auditKey`: the secret entries are keyed with from now on. The first time a journal is opened with one, the
     /// next sequence is recorded as where keys begin.
@@ -47,6 +49,7 @@ public final class SQLiteJournal: JournalStore {
             return next
         }
         if let keyedFrom, auditKey == nil { throw AuditKeyMissing(keyedFrom: keyedFrom) }
+        linkedFrom = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT sequence FROM journal_linked_from") ?? 1 }
     }
 
     private static var migrator: DatabaseMigrator {
@@ -262,6 +265,23 @@ public final class SQLiteJournal: JournalStore {
                     CREATE UNIQUE INDEX firing_alert_by_arrival ON firing_alert(received_at, rollout, fingerprint);
                     """)
         }
+        migrator.registerMigration("v15-history-by-rollout-links") { db in
+            // An index of (rollout, sequence) put every commit on a page of each rollout it touched: a quarter of
+            // what a storm wrote. Instead each entry names the rollout's entry before it, and `rollout_head` the
+            // newest of each rollout (a few pages, whatever the storm). Entries written before keep the index,
+            // limited to them; the first new entry of a rollout links to its newest old one.
+            let linkedFrom = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0) + 1
+            try db.execute(
+                sql: """
+                    ALTER TABLE journal ADD COLUMN rollout_previous INTEGER;
+                    CREATE TABLE rollout_head (rollout TEXT PRIMARY KEY, sequence INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO rollout_head (rollout, sequence) SELECT rollout, MAX(sequence) FROM journal GROUP BY rollout;
+                    CREATE TABLE journal_linked_from (sequence INTEGER NOT NULL);
+                    INSERT INTO journal_linked_from (sequence) VALUES (\(linkedFrom));
+                    DROP INDEX journal_by_rollout_sequence;
+                    CREATE INDEX journal_unlinked_by_rollout ON journal(rollout, sequence) WHERE sequence < \(linkedFrom);
+                    """)
+        }
         return migrator
     }
 
@@ -282,19 +302,30 @@ public final class SQLiteJournal: JournalStore {
             let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1"))
             var sequence: Int64 = last?["sequence"] ?? 0
             var previous: String = last?["hash"] ?? HashChain.genesis
+            // Each rollout's newest entry: read once a commit from `rollout_head`, written back at its end.
+            var heads: [String: Int64?] = [:]
+            func head(of rollout: String) throws -> Int64? {
+                if let known = heads[rollout] { return known }
+                let stored = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT sequence FROM rollout_head WHERE rollout = ?"), arguments: [rollout])
+                heads[rollout] = stored
+                return stored
+            }
             func append(_ entry: NewJournalEntry) throws {
+                let rolloutPrevious = try head(of: entry.rollout)
                 sequence += 1
+                heads[entry.rollout] = sequence
                 let hash = HashChain.hash(
                     previous: previous, sequence: sequence, recordedAt: time.millisecondsSinceEpoch,
                     rollout: entry.rollout, run: entry.run, kind: entry.kind.rawValue, body: entry.body, key: auditKey)
                 try db.write(
                     sql: """
-                        INSERT INTO journal (sequence, recorded_at, rollout, run, kind, body, previous_hash, hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO journal (sequence, recorded_at, rollout, run, kind, body, previous_hash, hash, rollout_previous)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     .integer(sequence), .integer(time.millisecondsSinceEpoch), .text(entry.rollout),
                     .integer(Int64(entry.run)), .text(entry.kind.rawValue), .text(entry.body), .text(previous),
-                    .text(hash))
+                    .text(hash), rolloutPrevious.map(SQLiteValue.integer) ?? .null)
                 previous = hash
                 if entry.kind == .transition {
                     try db.write(
@@ -400,6 +431,14 @@ public final class SQLiteJournal: JournalStore {
                         .text(delivery.key.startsAt), .text(delivery.key.status.rawValue))
                 }
             }
+            for case (let rollout, let newest?) in heads {
+                try db.write(
+                    sql: """
+                        INSERT INTO rollout_head (rollout, sequence) VALUES (?, ?)
+                        ON CONFLICT (rollout) DO UPDATE SET sequence = excluded.sequence
+                        """,
+                    .text(rollout), .integer(newest))
+            }
             return created
         }
     }
@@ -487,23 +526,54 @@ public final class SQLiteJournal: JournalStore {
     }
 
     public func history(of rollout: String) async throws -> [JournalEntry] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE rollout = ? ORDER BY sequence", arguments: [rollout])
-                .compactMap(Self.entry(from:))
+        try await pool.read { [linkedFrom] db in
+            try Self.entries(of: rollout, before: nil, limit: Int.max, linkedFrom: linkedFrom, db).reversed()
         }
     }
 
     public func history(of rollout: String, before: Int64?, limit: Int) async throws -> HistoryPage {
-        try await pool.read { db in
+        try await pool.read { [linkedFrom] db in
             // One more than asked: whether it exists says if there is an older page.
-            let newestFirst = try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM journal WHERE rollout = ? AND sequence < ? ORDER BY sequence DESC LIMIT ?",
-                arguments: [rollout, before ?? Int64.max, limit + 1]
-            ).compactMap(Self.entry(from:))
+            let newestFirst = try Self.entries(of: rollout, before: before, limit: limit + 1, linkedFrom: linkedFrom, db)
             let page = Array(newestFirst.prefix(limit).reversed())
             return HistoryPage(entries: page, next: newestFirst.count > limit ? page.first?.sequence : nil)
         }
+    }
+
+    /// Up to `limit` of the rollout's entries older than `before` (or its newest), newest first: along the links
+    /// from each entry to the rollout's one before it, then, among entries written before links, through their
+    /// index (`journal_unlinked_by_rollout`, which the query names by its bound `linkedFrom`).
+    private static func entries(
+        of rollout: String, before: Int64?, limit: Int, linkedFrom: Int64, _ db: Database
+    ) throws -> [JournalEntry] {
+        let byRollout = try db.cachedStatement(
+            sql: "SELECT * FROM journal WHERE rollout = ? AND sequence < ? AND sequence < \(linkedFrom) ORDER BY sequence DESC LIMIT ?")
+        let bySequence = try db.cachedStatement(sql: "SELECT * FROM journal WHERE sequence = ?")
+        func row(_ sequence: Int64) throws -> Row? { try Row.fetchOne(bySequence, arguments: [sequence]) }
+
+        // The rollout's newest entry older than `before`.
+        var next = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT sequence FROM rollout_head WHERE rollout = ?"), arguments: [rollout])
+        if let before {
+            if before <= linkedFrom {
+                next = before - 1
+            } else if let after = try row(before), after["rollout"] == rollout as String {
+                next = after["rollout_previous"]
+            } else {
+                // Not an entry of this rollout (a hand-made `before`): walk back from the newest.
+                while let candidate = next, candidate >= before { next = try row(candidate)?["rollout_previous"] }
+            }
+        }
+        var found: [JournalEntry] = []
+        while found.count < limit, let sequence = next, sequence >= linkedFrom, let row = try row(sequence) {
+            if let entry = entry(from: row) { found.append(entry) }
+            next = row["rollout_previous"]
+        }
+        if found.count < limit, let sequence = next, sequence < linkedFrom {
+            let rows = try Row.fetchAll(byRollout, arguments: [rollout, sequence + 1, min(limit - found.count, Int(Int32.max))])
+            found += rows.compactMap(entry(from:))
+        }
+        return found
     }
 
     public func pruneOutbox(settledBefore cutoff: Timestamp) async throws -> Int {
