@@ -37,14 +37,44 @@ public struct AlertObservation: Codable, Equatable, Sendable {
     }
 }
 
+/// One delivery of an alert, as remembered to recognise repeats. Its hash is worked out once: the engine keeps
+/// hundreds of thousands of these in one dictionary, where a lookup compares the key with several others (all
+/// fingerprints the same length, so each comparison read both strings) and a growth hashes every key again.
 public struct AlertDeliveryKey: Hashable, Codable, Sendable {
-    public var fingerprint: String
-    public var startsAt: String
-    public var status: AlertObservation.Status
+    public let fingerprint: String
+    public let startsAt: String
+    public let status: AlertObservation.Status
+    private let digest: Int
 
     public init(fingerprint: String, startsAt: String, status: AlertObservation.Status) {
         self.fingerprint = fingerprint
         self.startsAt = startsAt
         self.status = status
+        var hasher = Hasher()
+        hasher.combine(fingerprint)
+        hasher.combine(startsAt)
+        hasher.combine(status)
+        digest = hasher.finalize()
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(digest)
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.digest == rhs.digest && lhs.fingerprint == rhs.fingerprint && lhs.startsAt == rhs.startsAt
+            && lhs.status == rhs.status
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case fingerprint, startsAt, status
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            fingerprint: try container.decode(String.self, forKey: .fingerprint),
+            startsAt: try container.decode(String.self, forKey: .startsAt),
+            status: try container.decode(AlertObservation.Status.self, forKey: .status))
     }
 }

@@ -22,12 +22,13 @@ struct ClassifiedAlert: Sendable {
         // Classified on every label above; kept, journaled and shown within the limits.
         let (kept, labelsNotKept) = alert.bounded(by: limits)
         self.kept = kept
+        // What `JournalJSON.encode` writes for it, without asking at run time whether it writes itself.
         bodies = matches.map { match in
-            JournalJSON.encode(
-                JournalBody.AlertReceived(
-                    source: source, status: kept.status, alertname: kept.name, role: match.role,
-                    fingerprint: kept.fingerprint, startsAt: kept.startsAt, labels: kept.labels,
-                    annotations: kept.annotations, labelsNotKept: labelsNotKept > 0 ? labelsNotKept : nil))
+            JournalBody.AlertReceived(
+                source: source, status: kept.status, alertname: kept.name, role: match.role,
+                fingerprint: kept.fingerprint, startsAt: kept.startsAt, labels: kept.labels,
+                annotations: kept.annotations, labelsNotKept: labelsNotKept > 0 ? labelsNotKept : nil
+            ).canonicalJSON
         }
     }
 }

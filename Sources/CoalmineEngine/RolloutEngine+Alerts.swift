@@ -44,8 +44,12 @@ extension RolloutEngine {
                 alert.status == .firing
                 && memory.deliveries[AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved)] != nil
             guard !resolvedAlready else { continue }
-            for match in matches { noteSeen(alert, of: match.rollout, at: now) }
-            guard memory.deliveries.insertIfAbsent(key, now) else { continue }
+            let isNew = memory.deliveries.insertIfAbsent(key, now)
+            // A new firing is last seen when it is received, which its firing alert holds: only repeats move it.
+            if !isNew || alert.status == .resolved {
+                for match in matches { noteSeen(alert, of: match.rollout, at: now) }
+            }
+            guard isNew else { continue }
             unit.deliveries.append(RememberedDelivery(key, seenAt: now))
             let kept = classified.kept
             for (match, body) in zip(matches, classified.bodies) {

@@ -22,7 +22,8 @@ public struct RolloutView: Codable, Equatable, Sendable {
     public var allowedActions: [HumanAction]
     public var stateVersion: Int
 
-    /// `lastSeen`: when a delivery last carried each firing alert, by fingerprint (else when it was received).
+    /// `lastSeen`: when a delivery last carried each firing alert, by fingerprint (else, or if it was received
+    /// later, as a new episode is, when it was received).
     init(spec: RolloutSpec, state: RolloutState, allowedActions: [HumanAction], lastSeen: [String: Timestamp] = [:]) {
         name = spec.name
         namespace = spec.namespace
@@ -37,7 +38,7 @@ public struct RolloutView: Codable, Equatable, Sendable {
         since = state.since
         nextStepAt = state.nextStepAt
         firingAlerts = state.firingAlerts.map {
-            FiringAlertView(alert: $0, lastSeenAt: lastSeen[$0.fingerprint] ?? $0.receivedAt)
+            FiringAlertView(alert: $0, lastSeenAt: max(lastSeen[$0.fingerprint] ?? $0.receivedAt, $0.receivedAt))
         }
         canaryVersion = state.canaryVersion
         stableVersion = state.stableVersion

@@ -1,5 +1,6 @@
 import CoalmineCore
 import Foundation
+import NIOCore
 
 /// The body Alertmanager (version "4") and Grafana's webhook contact point (version "1") POST. Only the fields
 /// Coalmine uses are read; unknown fields, which newer senders add, are ignored.
@@ -17,14 +18,15 @@ struct AlertWebhookPayload: Decodable, Equatable {
     }
 
     /// Decodes and checks `body`, or throws a rejection naming the first thing wrong with it.
-    static func decode(_ body: [UInt8], expectedVersion: String, sender: String) throws(RequestRejection)
+    static func decode(_ body: ByteBuffer, expectedVersion: String, sender: String) throws(RequestRejection)
         -> [AlertObservation]
     {
         let payload: AlertWebhookPayload
-        if let scanned = WebhookPayloadScanner.payload(from: body) {
+        // Read where the body was received: a storm's bodies are not copied first.
+        if let scanned = body.withUnsafeReadableBytes({ WebhookPayloadScanner.payload(from: $0) }) {
             payload = scanned
         } else {
-            payload = try decodeExplaining(body, sender: sender)
+            payload = try decodeExplaining(Array(buffer: body), sender: sender)
         }
         if let version = payload.version, version != expectedVersion {
             throw RequestRejection(

@@ -10,12 +10,14 @@ struct WebhookPayloadScanner {
     private var index = 0
 
     static func payload(from body: [UInt8]) -> AlertWebhookPayload? {
-        body.withUnsafeBytes { bytes in
-            var scanner = WebhookPayloadScanner(bytes: bytes)
-            guard let payload = scanner.payload() else { return nil }
-            scanner.skipWhitespace()
-            return scanner.index == bytes.count ? payload : nil
-        }
+        body.withUnsafeBytes { payload(from: $0) }
+    }
+
+    static func payload(from bytes: UnsafeRawBufferPointer) -> AlertWebhookPayload? {
+        var scanner = WebhookPayloadScanner(bytes: bytes)
+        guard let payload = scanner.payload() else { return nil }
+        scanner.skipWhitespace()
+        return scanner.index == bytes.count ? payload : nil
     }
 
     private init(bytes: UnsafeRawBufferPointer) {

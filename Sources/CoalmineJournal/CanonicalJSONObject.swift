@@ -36,11 +36,12 @@ public struct CanonicalJSONObject {
     public mutating func add(_ key: StaticString, _ value: [String: String]) {
         self.key(key)
         bytes.append(UInt8(ascii: "{"))
-        for (index, name) in value.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+        // Pairs sorted, not keys then looked up again: no hashing of every key a second time.
+        for (index, pair) in value.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            Self.appendQuoted(name, to: &bytes)
+            Self.appendQuoted(pair.key, to: &bytes)
             bytes.append(UInt8(ascii: ":"))
-            Self.appendQuoted(value[name]!, to: &bytes)
+            Self.appendQuoted(pair.value, to: &bytes)
         }
         bytes.append(UInt8(ascii: "}"))
     }
@@ -63,7 +64,9 @@ public struct CanonicalJSONObject {
     }
 
     public var text: String {
-        String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self)
+        var bytes = bytes
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func key(_ key: StaticString) {

@@ -76,7 +76,7 @@ struct PostgresCommitRows {
                     firing.rollout.append(rollout)
                     firing.fingerprint.append(alert.fingerprint)
                     firing.startsAt.append(alert.startsAt)
-                    firing.alert.append(JournalJSON.encode(alert))
+                    firing.alert.append(alert.canonicalJSON)
                 case .ends(let rollout, let alert):
                     firing.kind.append("ends")
                     firing.rollout.append(rollout)

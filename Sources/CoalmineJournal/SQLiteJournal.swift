@@ -343,7 +343,7 @@ public final class SQLiteJournal: JournalStore {
                         ON CONFLICT (received_at, rollout, fingerprint) DO UPDATE SET alert = excluded.alert
                         """,
                     .integer(alert.receivedAt.millisecondsSinceEpoch), .text(rollout), .text(alert.fingerprint),
-                    .text(JournalJSON.encode(alert)))
+                    .text(alert.canonicalJSON))
             }
             func deleteFiring(_ alert: FiringAlert, of rollout: String) throws {
                 try db.write(
@@ -414,7 +414,7 @@ public final class SQLiteJournal: JournalStore {
                                 UPDATE firing_alert SET received_at = ?, alert = ?
                                 WHERE received_at = ? AND rollout = ? AND fingerprint = ?
                                 """,
-                            .integer(alert.receivedAt.millisecondsSinceEpoch), .text(JournalJSON.encode(alert)),
+                            .integer(alert.receivedAt.millisecondsSinceEpoch), .text(alert.canonicalJSON),
                             .integer(replaced.receivedAt.millisecondsSinceEpoch), .text(rollout), .text(replaced.fingerprint))
                     case .fires(let rollout, let alert, let replaced):
                         // A new episode takes a new place at the end, as it does in the rollout's state.

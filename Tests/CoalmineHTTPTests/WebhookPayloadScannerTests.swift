@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import CoalmineHTTP
@@ -50,7 +51,7 @@ import Testing
         #expect(WebhookPayloadScanner.payload(from: Array(body.utf8)) == nil)
         let decoded = try? JSONDecoder().decode(AlertWebhookPayload.self, from: Data(body.utf8))
         do {
-            let observations = try AlertWebhookPayload.decode(Array(body.utf8), expectedVersion: "4", sender: "Alertmanager")
+            let observations = try AlertWebhookPayload.decode(ByteBuffer(string: body), expectedVersion: "4", sender: "Alertmanager")
             #expect(decoded?.alerts.map(\.startsAt) == observations.map(\.startsAt), "accepted as JSONDecoder accepts it")
         } catch {
             #expect(decoded == nil, "refused only when JSONDecoder refuses it")
