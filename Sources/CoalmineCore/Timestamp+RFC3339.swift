@@ -72,6 +72,28 @@ extension Timestamp {
         let secondOfDay = ((totalSeconds % 86_400) + 86_400) % 86_400
         let days = (totalSeconds - secondOfDay) / 86_400
         let (year, month, day) = CivilDate.civil(fromDaysSinceEpoch: days)
+        // Digits written in place: every firing alert a storm stores carries one of these.
+        if (0...9999).contains(year) {
+            return String(unsafeUninitializedCapacity: 24) { text in
+                var index = 0
+                func put(_ value: Int64, _ width: Int) {
+                    var rest = value
+                    for position in stride(from: index + width - 1, through: index, by: -1) {
+                        text[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    index += width
+                }
+                func put(_ character: Unicode.Scalar) {
+                    text[index] = UInt8(ascii: character)
+                    index += 1
+                }
+                put(year, 4); put("-"); put(month, 2); put("-"); put(day, 2); put("T")
+                put(secondOfDay / 3600, 2); put(":"); put(secondOfDay / 60 % 60, 2); put(":"); put(secondOfDay % 60, 2)
+                put("."); put(milliseconds, 3); put("Z")
+                return index
+            }
+        }
 
         func pad(_ value: Int64, _ width: Int) -> String {
             let digits = String(value)

@@ -36,6 +36,10 @@ import Testing
             let time = Timestamp(millisecondsSinceEpoch: milliseconds)
             #expect(Timestamp(rfc3339: time.rfc3339) == time)
         }
+        #expect(Timestamp(millisecondsSinceEpoch: 1_709_648_556_927).rfc3339 == "2024-03-05T14:22:36.927Z")
+        #expect(Timestamp(millisecondsSinceEpoch: 1_704_103_200_005).rfc3339 == "2024-01-01T10:00:00.005Z")
+        #expect(Timestamp(millisecondsSinceEpoch: -1).rfc3339 == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp(millisecondsSinceEpoch: 253_402_300_800_000).rfc3339 == "10000-01-01T00:00:00.000Z")
     }
 
     @Test(arguments: [
