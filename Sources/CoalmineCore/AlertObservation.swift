@@ -44,17 +44,29 @@ public struct AlertDeliveryKey: Hashable, Codable, Sendable {
     public let fingerprint: String
     public let startsAt: String
     public let status: AlertObservation.Status
+    /// The hash of fingerprint and start, shared by the firing and the resolution of one episode.
+    private let episodeDigest: Int
     private let digest: Int
 
     public init(fingerprint: String, startsAt: String, status: AlertObservation.Status) {
-        self.fingerprint = fingerprint
-        self.startsAt = startsAt
-        self.status = status
         var hasher = Hasher()
         hasher.combine(fingerprint)
         hasher.combine(startsAt)
-        hasher.combine(status)
-        digest = hasher.finalize()
+        self.init(fingerprint: fingerprint, startsAt: startsAt, status: status, episodeDigest: hasher.finalize())
+    }
+
+    private init(fingerprint: String, startsAt: String, status: AlertObservation.Status, episodeDigest: Int) {
+        self.fingerprint = fingerprint
+        self.startsAt = startsAt
+        self.status = status
+        self.episodeDigest = episodeDigest
+        // Dictionaries hash this again; the status only has to tell the two apart.
+        digest = status == .firing ? episodeDigest : ~episodeDigest
+    }
+
+    /// The same episode's delivery with `status`, without hashing its strings again.
+    public func with(status: AlertObservation.Status) -> AlertDeliveryKey {
+        AlertDeliveryKey(fingerprint: fingerprint, startsAt: startsAt, status: status, episodeDigest: episodeDigest)
     }
 
     public func hash(into hasher: inout Hasher) {

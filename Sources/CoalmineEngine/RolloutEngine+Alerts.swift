@@ -42,7 +42,7 @@ extension RolloutEngine {
             // A firing re-sent after its resolution (a late HA peer, a retried group) must not re-open it.
             let resolvedAlready =
                 alert.status == .firing
-                && memory.deliveries[AlertDeliveryKey(fingerprint: key.fingerprint, startsAt: key.startsAt, status: .resolved)] != nil
+                && memory.deliveries[key.with(status: .resolved)] != nil
             guard !resolvedAlready else { continue }
             let isNew = memory.deliveries.insertIfAbsent(key, now)
             // A new firing is last seen when it is received, which its firing alert holds: only repeats move it.
