@@ -6,7 +6,7 @@ struct EngineMemory: Sendable {
     var states: [String: RolloutState]
     /// Alert deliveries already acted on, with when each was first seen: those of the last
     /// `store.retention.deliveries`, and the firing of every alert still firing.
-    var deliveries: [AlertDeliveryKey: Timestamp]
+    var deliveries: DeliveryMemory
     /// Action links already used, by nonce.
     var linkUses: [String: ActionLinkUse]
 }

@@ -163,7 +163,7 @@ extension RolloutEngine {
         for alert in memory.states.values.flatMap(\.firingAlerts) {
             firing.insert(AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing))
         }
-        memory.deliveries = memory.deliveries.filter { $0.value >= cutoff || firing.contains($0.key) }
+        memory.deliveries.keep { key, seenAt in seenAt >= cutoff || firing.contains(key) }
         return try await store.pruneDeliveries(seenBefore: cutoff)
     }
 }

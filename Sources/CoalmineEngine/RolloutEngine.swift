@@ -129,7 +129,7 @@ public actor RolloutEngine {
             }
         }
         return EngineMemory(
-            states: states, deliveries: try await rememberedDeliveries(store, config, states, now: now),
+            states: states, deliveries: DeliveryMemory(try await rememberedDeliveries(store, config, states, now: now)),
             linkUses: Dictionary(try await store.linkUses().map { ($0.nonce, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
