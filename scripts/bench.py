@@ -403,6 +403,9 @@ def fill_journal(database, count):
         sequence, previous = db.execute("SELECT coalesce(max(sequence), 0), "
                                         "coalesce((SELECT hash FROM journal ORDER BY sequence DESC LIMIT 1), ?) "
                                         "FROM journal", ("0" * 64,)).fetchone()
+        # Each entry links to its rollout's entry before it, as the store writes them.
+        head = db.execute("SELECT sequence FROM rollout_head WHERE rollout = 'tf-model-service'").fetchone()
+        rollout_previous = head[0] if head else None
         rows, deliveries = [], []
         for index in range(count):
             sequence += 1
@@ -413,10 +416,15 @@ def fill_journal(database, count):
                 "role": "gate", "source": "alertmanager", "startsAt": "2026-10-01T08:00:00Z", "status": "firing",
             }, sort_keys=True, separators=(",", ":"))
             digest = hash_entry(previous, sequence, month_ago, "tf-model-service", 1, "alert-received", body)
-            rows.append((sequence, month_ago, "tf-model-service", 1, "alert-received", body, previous, digest))
+            rows.append((sequence, month_ago, "tf-model-service", 1, "alert-received", body, previous, digest,
+                         rollout_previous))
             deliveries.append((fingerprint, "2026-10-01T08:00:00Z", "firing", month_ago))
             previous = digest
-        db.executemany("INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            rollout_previous = sequence
+        db.executemany("INSERT INTO journal (sequence, recorded_at, rollout, run, kind, body, previous_hash, hash, "
+                       "rollout_previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.execute("INSERT INTO rollout_head (rollout, sequence) VALUES ('tf-model-service', ?) "
+                   "ON CONFLICT (rollout) DO UPDATE SET sequence = excluded.sequence", (rollout_previous,))
         db.executemany("INSERT INTO alert_delivery (fingerprint, starts_at, status, seen_at) VALUES (?, ?, ?, ?)", deliveries)
 
 

@@ -597,7 +597,9 @@ public final class SQLiteJournal: JournalStore {
     }
 
     public func ping() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM journal LIMIT 1") }
+        // One step down the journal's b-tree: `count(*)` read all of it (a tenth of a second at a million entries)
+        // on every readiness probe.
+        _ = try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT sequence FROM journal ORDER BY sequence DESC LIMIT 1") }
     }
 
     public func head() async throws -> JournalHead? {
