@@ -5,6 +5,8 @@ import CoalmineTestSupport
 import Logging
 import Metrics
 
+@testable import CoalmineEngine
+
 /// An engine over a real SQLite journal in a temp folder, a manual clock, the dry-run router and a recording
 /// notifier; `reopen()` plays a process restart on the same journal file.
 struct EngineFixture {
@@ -49,6 +51,15 @@ struct EngineFixture {
     /// The hourly pruner of this engine's store, with the config's retentions and the manual clock.
     var pruner: StorePruner {
         StorePruner(engine: engine, store: journal, retention: config.store, clock: clock.reading)
+    }
+
+    /// Starts a delivery of `alert` and returns it once its unit is being written: with commits held, the write
+    /// then waits until they are released.
+    func deliveryBeingWritten(_ alert: AlertObservation) async -> Task<AlertIntake, any Error> {
+        let engine = self.engine
+        let delivery = Task { try await engine.receive([alert], source: "alertmanager") }
+        while engine.commits.counts.beingWritten < 1 { await Task.yield() }
+        return delivery
     }
 
     func view() async throws -> RolloutView {

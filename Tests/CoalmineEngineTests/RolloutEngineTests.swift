@@ -204,8 +204,7 @@ import Testing
         let engine = fixture.engine
         fixture.journal.failCommits(true)
         fixture.journal.holdCommits()
-        let first = Task { try await engine.receive([.tfAlert("Gate1")], source: "alertmanager") }
-        while engine.commits.counts.beingWritten < 1 { await Task.yield() }
+        let first = await fixture.deliveryBeingWritten(.tfAlert("Gate1"))
         let second = Task { try await engine.receive([.tfAlert("Gate2", startsAt: "2027-01-15T08:00:01Z")], source: "alertmanager") }
         while engine.commits.counts.waiting < 1 { await Task.yield() }
         fixture.journal.releaseCommits()
@@ -227,11 +226,9 @@ import Testing
         let fixture = try await EngineFixture()
         try await fixture.command(.start)
         let before = try await fixture.view()
-        let engine = fixture.engine
         fixture.journal.failCommits(true)
         fixture.journal.holdCommits()
-        let failing = Task { try await engine.receive([.tfAlert("Gate1")], source: "alertmanager") }
-        while engine.commits.counts.beingWritten < 1 { await Task.yield() }
+        let failing = await fixture.deliveryBeingWritten(.tfAlert("Gate1"))
         let duringFailingWrite = Task { try await fixture.view() }
         fixture.journal.releaseCommits()
         await #expect(throws: EngineError.self) { try await failing.value }
@@ -240,8 +237,7 @@ import Testing
 
         fixture.journal.failCommits(false)
         fixture.journal.holdCommits()
-        let taken = Task { try await engine.receive([.tfAlert("Gate2")], source: "alertmanager") }
-        while engine.commits.counts.beingWritten < 1 { await Task.yield() }
+        let taken = await fixture.deliveryBeingWritten(.tfAlert("Gate2"))
         let duringWrite = Task { try await fixture.view() }
         fixture.journal.releaseCommits()
         _ = try await taken.value
