@@ -33,9 +33,11 @@ extension Database {
     ) throws {
         guard let value = values.first else {
             let code = sqlite3_step(statement)
+            // Read before the reset, which may replace the message.
+            let failed = code == SQLITE_DONE ? nil : failure(code, sql)
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
-            guard code == SQLITE_DONE else { throw failure(code, sql) }
+            if let failed { throw failed }
             return
         }
         let rest = values.dropFirst()
