@@ -25,6 +25,13 @@ final class CommitTicket: Sendable {
 
     /// Returns once the unit is durable; throws what the writer settled it with otherwise.
     func wait() async throws {
+        // Most tickets a reader looks at are long settled: no continuation for those.
+        if let settled = state.withLock({ state -> Result<Void, any Error>? in
+            if case .settled(let result) = state { return result }
+            return nil
+        }) {
+            return try settled.get()
+        }
         try await withCheckedThrowingContinuation { continuation in
             let settled = state.withLock { state -> Result<Void, any Error>? in
                 switch state {

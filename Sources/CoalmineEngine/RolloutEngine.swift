@@ -32,10 +32,11 @@ public actor RolloutEngine {
 
     /// What the engine knows, including changes still being committed; what new events are computed against.
     var memory: EngineMemory
-    /// Each rollout's state as of the last successful commit, without its firing alerts (the store holds those as
-    /// committed): what readers see. Only the rollouts a commit touched are copied in, and never their firing
-    /// alerts, so a commit costs nothing per rollout, per remembered delivery or per firing alert, and the working
-    /// state's firing alerts stay its own (a copy shared with a snapshot made every new alert copy them all).
+    /// Each rollout's state as of the last successful commit, without its firing alerts: what `/metrics` reads,
+    /// from any thread, without waiting for the engine. Only the rollouts a commit touched are copied in, and never
+    /// their firing alerts, so a commit costs nothing per rollout, per remembered delivery or per firing alert, and
+    /// the working state's firing alerts stay its own (a copy shared with a snapshot made every new alert copy them
+    /// all).
     nonisolated let durableStates: Mutex<[String: RolloutState]>
     /// Set from a failed commit until the working state is loaded from the journal again; no unit is committed
     /// meanwhile.
@@ -216,14 +217,13 @@ public actor RolloutEngine {
         return view(of: spec, in: state)
     }
 
+    /// Every rollout, as `view(of:)` shows one: from the working state once the last change to each is durable,
+    /// not from a read of every firing alert the store holds (hundreds of thousands after a storm).
     public func views() async throws -> [RolloutView] {
-        let durable = durableStates.withLock { $0 }
-        var firing = try await store.firingAlerts()
-        return config.rollouts.map { spec in
-            var state = durable[spec.name]!
-            state.firingAlerts = FiringAlerts(firing.removeValue(forKey: spec.name) ?? [])
-            return view(of: spec, in: state)
-        }
+        guard !isRecovering else { throw EngineError.journalUnavailable("a commit failed; reloading from the journal") }
+        let states = memory.states
+        for ticket in lastChange.values { try await ticket.wait() }
+        return config.rollouts.map { view(of: $0, in: states[$0.name]!) }
     }
 
     func view(of spec: RolloutSpec, in state: RolloutState) -> RolloutView {

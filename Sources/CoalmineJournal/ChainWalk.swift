@@ -1,4 +1,3 @@
-
 /// Walks a journal's entries in sequence order and names the first one that breaks the hash chain: what
 /// `verifyChain` does on every store.
 struct ChainWalk {

@@ -220,8 +220,8 @@ import Testing
         #expect(try await fixture.view().firingAlerts.map(\.name) == ["Gate1", "Gate2"])
     }
 
-    /// A view shows the engine's state only once the last change to it is durable: never a delivery the journal
-    /// did not take, and a delivery being written as soon as it is taken.
+    /// A view, and the list of them, shows the engine's state only once the last change to it is durable: never a
+    /// delivery the journal did not take, and a delivery being written as soon as it is taken.
     @Test(.timeLimit(.minutes(1))) func aViewShowsAChangeOnlyOnceItIsDurable() async throws {
         let fixture = try await EngineFixture()
         try await fixture.command(.start)
@@ -230,18 +230,23 @@ import Testing
         fixture.journal.holdCommits()
         let failing = await fixture.deliveryBeingWritten(.tfAlert("Gate1"))
         let duringFailingWrite = Task { try await fixture.view() }
+        let listDuringFailingWrite = Task { try await fixture.engine.views() }
         fixture.journal.releaseCommits()
         await #expect(throws: EngineError.self) { try await failing.value }
         let seen = try? await duringFailingWrite.value
         #expect(seen == nil || seen == before, "a failed write's delivery is never shown")
+        let listed = try? await listDuringFailingWrite.value
+        #expect(listed == nil || listed == [before], "nor listed")
 
         fixture.journal.failCommits(false)
         fixture.journal.holdCommits()
         let taken = await fixture.deliveryBeingWritten(.tfAlert("Gate2"))
         let duringWrite = Task { try await fixture.view() }
+        let listDuringWrite = Task { try await fixture.engine.views() }
         fixture.journal.releaseCommits()
         _ = try await taken.value
         #expect(try await duringWrite.value.firingAlerts.map(\.name) == ["Gate2"])
+        #expect(try await listDuringWrite.value.map { $0.firingAlerts.map(\.name) } == [["Gate2"]])
     }
 
     @Test func concurrentDeliveriesShareCommits() async throws {
