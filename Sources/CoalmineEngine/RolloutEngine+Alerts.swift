@@ -50,7 +50,8 @@ extension RolloutEngine {
                 for match in matches { noteSeen(alert, of: match.rollout, at: now) }
             }
             guard isNew else { continue }
-            unit.deliveries.append(RememberedDelivery(key, seenAt: now))
+            // A firing that starts a firing alert is remembered by that alert (see `rememberEndedFirings`).
+            var startsFiring = false
             let kept = classified.kept
             for (match, body) in zip(matches, classified.bodies) {
                 guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
@@ -65,14 +66,18 @@ extension RolloutEngine {
                 // An alert event changes the firing alert of its own fingerprint and no other.
                 let firingAfter = outcome.state.firingAlerts[fingerprint: kept.fingerprint]
                 switch (firingBefore, firingAfter) {
-                case (nil, let started?): delivered[spec.name]!.firingChanges.append(.starts(rollout: spec.name, started))
+                case (nil, let started?):
+                    delivered[spec.name]!.firingChanges.append(.starts(rollout: spec.name, started))
+                    startsFiring = true
                 case (let before?, let after?) where after != before:
                     delivered[spec.name]!.firingChanges.append(.fires(rollout: spec.name, after, replacing: before))
+                    startsFiring = startsFiring || after.startsAt != before.startsAt
                 case (let ended?, nil): delivered[spec.name]!.firingChanges.append(.ends(rollout: spec.name, ended))
                 default: break
                 }
                 apply(outcome, of: spec, into: &unit)
             }
+            if !startsFiring { unit.deliveries.append(RememberedDelivery(key, seenAt: now)) }
         }
         // At most one transition per rollout for the whole delivery, however many of its alerts changed the state,
         // and none when only its firing alerts changed: their `alert-received` entries record that change, the

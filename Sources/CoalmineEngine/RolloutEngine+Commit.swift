@@ -20,6 +20,8 @@ extension RolloutEngine {
     /// caller can wait off the engine; see `commit`.
     func enqueue(_ unit: JournalUnit) throws -> CommitTicket? {
         guard !unit.isEmpty else { return nil }
+        var unit = unit
+        rememberEndedFirings(in: &unit)
         // Computed on a working state that is about to be replaced by the journal's: never written.
         guard !isRecovering else { throw EngineError.journalUnavailable("a commit failed; reloading from the journal") }
         // Every change to a rollout's state journals an entry of it (a transition, or the alerts that changed
@@ -73,6 +75,30 @@ extension RolloutEngine {
             // A weight change waiting is written first; the log is copied back after the next batch instead.
             if !commits.urgentIsWaiting { await store.afterCommits() }
         }
+    }
+
+    /// A firing alert stands for the delivery that started it: a start remembers the firing of every alert still
+    /// firing from the rollouts' state, so a storm of new alerts writes no delivery rows beside their firing-alert
+    /// rows. The delivery is written when its alert stops firing, unless the unit remembers the alert's resolution
+    /// (which recognises a late firing of the episode by itself) or forgets the firing (a human cleared it).
+    private func rememberEndedFirings(in unit: inout JournalUnit) {
+        var ended: [AlertDeliveryKey: Timestamp] = [:]
+        for change in unit.firingChanges {
+            let alert: FiringAlert
+            switch change {
+            case .ends(_, let endedAlert): alert = endedAlert
+            case .fires(_, let new, let replaced) where new.startsAt != replaced.startsAt: alert = replaced
+            case .starts, .fires: continue
+            }
+            let key = AlertDeliveryKey(fingerprint: alert.fingerprint, startsAt: alert.startsAt, status: .firing)
+            ended[key] = memory.deliveries[key] ?? alert.receivedAt
+        }
+        guard !ended.isEmpty else { return }
+        for delivery in unit.deliveries where delivery.key.status == .resolved {
+            ended[delivery.key.with(status: .firing)] = nil
+        }
+        for delivery in unit.forgottenDeliveries { ended[delivery.key] = nil }
+        unit.deliveries += ended.map { RememberedDelivery($0.key, seenAt: $0.value) }.sorted { $0.seenAt < $1.seenAt }
     }
 
     static func isNotLeader(_ error: any Error) -> Bool {

@@ -96,9 +96,10 @@ import Testing
         fixture.clock.advance(by: .seconds(6 * 24 * 3600))
         #expect(await pruner.pruneOnce().deliveries == 0, "younger than 7 days")
         fixture.clock.advance(by: .seconds(2 * 24 * 3600))
-        // The store forgets all three; the engine remembers a still-firing alert's firing from the rollout's state,
-        // now and after a restart.
-        #expect(await pruner.pruneOnce().deliveries == 3, "both deliveries of the resolved alert, and the firing one's")
+        // The store forgets the one delivery it wrote: the resolution, which also recognises a late firing of its
+        // episode. Each firing was remembered by its firing alert (never written as a delivery), and the engine
+        // remembers a still-firing alert's firing from the rollout's state, now and after a restart.
+        #expect(await pruner.pruneOnce().deliveries == 1, "the resolution of the alert that resolved")
 
         for restarted in [false, true] {
             if restarted { try await fixture.reopen() }
@@ -112,6 +113,27 @@ import Testing
         let entries = try await fixture.engine.history(of: "tf-model-service").count
         _ = try await fixture.engine.receive([over], source: "alertmanager")
         #expect(try await fixture.engine.history(of: "tf-model-service").count > entries, "not loaded at the restart")
+    }
+
+    @Test func aFiringIsRecognisedAfterARestartHoweverItsAlertStoppedFiring() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let first = AlertObservation.tfAlert("CanaryLatencyHigh", startsAt: "2027-01-15T08:00:00Z")
+        let second = AlertObservation.tfAlert("CanaryLatencyHigh", startsAt: "2027-01-15T09:00:00Z")
+        let other = AlertObservation.tfAlert("CanaryGPUMemoryHigh")
+        // A storm's new firings write no delivery rows: each is remembered by its firing alert.
+        _ = try await fixture.engine.receive([first, other], source: "alertmanager")
+        #expect(try await fixture.journal.deliveries(seenSince: Timestamp(secondsSinceEpoch: 0)).isEmpty)
+        // A new episode of the same fingerprint ends the first one without a resolution; the other resolves.
+        _ = try await fixture.engine.receive([second, other.resolved], source: "alertmanager")
+        try await fixture.reopen()
+        let entries = try await fixture.engine.history(of: "tf-model-service").count
+        for late in [first, other] {
+            let intake = try await fixture.engine.receive([late], source: "alertmanager")
+            #expect(intake.transitions == 0, "a late \(late.startsAt) firing of \(late.name) changes nothing")
+        }
+        #expect(try await fixture.engine.history(of: "tf-model-service").count == entries, "nor journals anything")
+        #expect(try await fixture.view().firingAlerts.map(\.startsAt) == [second.startsAt])
     }
 
     @Test func aRestartOnAHundredThousandEntriesFindsStatesDeadlinesAndEffectsAsTheyWere() async throws {

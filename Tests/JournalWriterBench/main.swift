@@ -25,8 +25,8 @@ func cpuSeconds() -> Double {
     return user + system
 }
 
-/// One delivery's unit as the engine writes it: an `alert-received` entry, a remembered delivery and a new firing
-/// alert for each of its alerts.
+/// One delivery's unit as the engine writes it: an `alert-received` entry and a new firing alert for each of its
+/// alerts (a firing alert stands for the delivery that started it, which is written only once the alert ends).
 func makeDelivery(for rollout: String, numbered first: Int, at time: Timestamp) -> JournalUnit {
     var unit = JournalUnit()
     for number in first..<(first + alertsPerDelivery) {
@@ -47,10 +47,6 @@ func makeDelivery(for rollout: String, numbered first: Int, at time: Timestamp) 
             "source":"alertmanager","startsAt":"\(startsAt)","status":"firing"}
             """
         unit.entries.append(NewJournalEntry(rollout: rollout, run: 1, kind: .alertReceived, body: body))
-        unit.deliveries.append(
-            RememberedDelivery(
-                AlertDeliveryKey(fingerprint: fingerprint, startsAt: startsAt, status: .firing),
-                seenAt: time))
         unit.firingChanges.append(
             .starts(rollout: rollout, FiringAlert(observation: observation, role: .gate, receivedAt: time)))
     }
