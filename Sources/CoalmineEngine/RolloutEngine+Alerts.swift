@@ -55,6 +55,7 @@ extension RolloutEngine {
             let kept = classified.kept
             for (match, body) in zip(matches, classified.bodies) {
                 guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
+                let entryIndex = unit.entries.count
                 unit.entries.append(NewJournalEntry(rollout: spec.name, run: state.run, kind: .alertReceived, body: body))
                 if delivered[spec.name] == nil { delivered[spec.name] = (state.withoutFiringAlerts, "alert:\(kept.name)", []) }
                 let firingBefore = state.firingAlerts[fingerprint: kept.fingerprint]
@@ -67,7 +68,10 @@ extension RolloutEngine {
                 let firingAfter = outcome.state.firingAlerts[fingerprint: kept.fingerprint]
                 switch (firingBefore, firingAfter) {
                 case (nil, let started?):
-                    delivered[spec.name]!.firingChanges.append(.starts(rollout: spec.name, started))
+                    // The store keeps a reference to the entry rather than a copy, if the entry holds all of it.
+                    let fromEntry = started == FiringAlert(observation: kept, role: match.role, receivedAt: now)
+                    delivered[spec.name]!.firingChanges.append(
+                        .starts(rollout: spec.name, started, receivedIn: fromEntry ? entryIndex : nil))
                     startsFiring = true
                 case (let before?, let after?) where after != before:
                     delivered[spec.name]!.firingChanges.append(.fires(rollout: spec.name, after, replacing: before))

@@ -71,7 +71,7 @@ struct PostgresCommitRows {
             }
             for change in unit.firingChanges {
                 switch change {
-                case .starts(let rollout, let alert), .fires(let rollout, let alert, _):
+                case .starts(let rollout, let alert, _), .fires(let rollout, let alert, _):
                     if case .fires = change { firing.kind.append("fires") } else { firing.kind.append("starts") }
                     firing.rollout.append(rollout)
                     firing.fingerprint.append(alert.fingerprint)

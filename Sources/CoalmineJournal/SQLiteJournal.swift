@@ -282,6 +282,28 @@ public final class SQLiteJournal: JournalStore {
                     CREATE INDEX journal_unlinked_by_rollout ON journal(rollout, sequence) WHERE sequence < \(linkedFrom);
                     """)
         }
+        migrator.registerMigration("v16-firing-alerts-name-their-entry") { db in
+            // A firing alert is made from its `alert-received` entry, written in the same transaction: a copy of it
+            // was a fifth of what a storm wrote. Such a row names the entry instead (`entry`) and has no `alert`;
+            // rows carried over, and alerts changed since (acknowledged), keep their copy, which wins.
+            try db.execute(
+                sql: """
+                    CREATE TABLE firing_alert_new (
+                        id INTEGER PRIMARY KEY,
+                        received_at INTEGER NOT NULL,
+                        rollout TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        entry INTEGER,
+                        alert TEXT,
+                        CHECK (entry IS NOT NULL OR alert IS NOT NULL)
+                    );
+                    INSERT INTO firing_alert_new (id, received_at, rollout, fingerprint, alert)
+                        SELECT id, received_at, rollout, fingerprint, alert FROM firing_alert;
+                    DROP TABLE firing_alert;
+                    ALTER TABLE firing_alert_new RENAME TO firing_alert;
+                    CREATE UNIQUE INDEX firing_alert_by_arrival ON firing_alert(received_at, rollout, fingerprint);
+                    """)
+        }
         return migrator
     }
 
@@ -336,14 +358,15 @@ public final class SQLiteJournal: JournalStore {
                         .text(entry.rollout), .integer(sequence))
                 }
             }
-            func insertFiring(_ alert: FiringAlert, of rollout: String) throws {
+            /// `entry`: the sequence of the `alert-received` entry the alert was made from, written instead of a copy.
+            func insertFiring(_ alert: FiringAlert, of rollout: String, entry: Int64? = nil) throws {
                 try db.write(
                     sql: """
-                        INSERT INTO firing_alert (received_at, rollout, fingerprint, alert) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (received_at, rollout, fingerprint) DO UPDATE SET alert = excluded.alert
+                        INSERT INTO firing_alert (received_at, rollout, fingerprint, entry, alert) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (received_at, rollout, fingerprint) DO UPDATE SET entry = excluded.entry, alert = excluded.alert
                         """,
                     .integer(alert.receivedAt.millisecondsSinceEpoch), .text(rollout), .text(alert.fingerprint),
-                    .text(alert.canonicalJSON))
+                    entry.map(SQLiteValue.integer) ?? .null, entry == nil ? .text(alert.canonicalJSON) : .null)
             }
             func deleteFiring(_ alert: FiringAlert, of rollout: String) throws {
                 try db.write(
@@ -352,7 +375,16 @@ public final class SQLiteJournal: JournalStore {
             }
             var created: [OutboxItem] = []
             for unit in units {
+                // The unit's entries take the sequences from here on, in order.
+                let firstOfUnit = sequence + 1
                 for entry in unit.entries { try append(entry) }
+                /// The sequence of the unit's `alert-received` entry at `index` of `rollout`, checked.
+                func received(at index: Int?, of rollout: String) -> Int64? {
+                    guard let index, unit.entries.indices.contains(index), unit.entries[index].kind == .alertReceived,
+                        unit.entries[index].rollout == rollout
+                    else { return nil }
+                    return firstOfUnit + Int64(index)
+                }
                 for effect in unit.effects {
                     let payload = JournalJSON.encode(effect.effect)
                     try db.write(
@@ -405,8 +437,8 @@ public final class SQLiteJournal: JournalStore {
                 }
                 for change in unit.firingChanges {
                     switch change {
-                    case .starts(let rollout, let alert):
-                        try insertFiring(alert, of: rollout)
+                    case .starts(let rollout, let alert, let index):
+                        try insertFiring(alert, of: rollout, entry: received(at: index, of: rollout))
                     case .fires(let rollout, let alert, let replaced) where alert.startsAt == replaced.startsAt:
                         // The same episode, changed (acknowledged): it keeps its place.
                         try db.write(
@@ -474,9 +506,25 @@ public final class SQLiteJournal: JournalStore {
         try await pool.read { db in
             var firing: [String: [FiringAlert]] = [:]
             let decoder = JSONDecoder()
-            let rows = try Row.fetchCursor(db, sql: "SELECT rollout, alert FROM firing_alert ORDER BY id")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT f.id, f.rollout, f.received_at, f.entry, f.alert, j.body FROM firing_alert f
+                    LEFT JOIN journal j ON j.sequence = f.entry AND j.kind = 'alert-received'
+                    ORDER BY f.id
+                    """)
             while let row = try rows.next() {
-                let alert = try decoder.decode(FiringAlert.self, from: Data((row["alert"] as String).utf8))
+                let alert: FiringAlert
+                if let copy = row["alert"] as String? {
+                    alert = try decoder.decode(FiringAlert.self, from: Data(copy.utf8))
+                } else if let body = row["body"] as String? {
+                    let received = try decoder.decode(ReceivedAlert.self, from: Data(body.utf8))
+                    alert = received.firingAlert(receivedAt: Timestamp(millisecondsSinceEpoch: row["received_at"]))
+                } else {
+                    throw DatabaseError(
+                        message: "firing alert \(row["id"] as Int64) names entry \(row["entry"] as Int64? ?? 0), "
+                            + "which is no alert-received entry of the journal")
+                }
                 firing[row["rollout"], default: []].append(alert)
             }
             return firing

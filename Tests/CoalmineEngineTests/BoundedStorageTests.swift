@@ -136,6 +136,33 @@ import Testing
         #expect(try await fixture.view().firingAlerts.map(\.startsAt) == [second.startsAt])
     }
 
+    @Test func firingAlertsNameTheirEntryInsteadOfACopyAndComeBackWholeAfterARestart() async throws {
+        var fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let described = AlertObservation(
+            status: .firing, fingerprint: "fp-described", startsAt: "2027-01-15T08:00:00Z",
+            labels: ["alertname": "CanaryErrorRatioHigh", "service": "tf-model-service", "coalmine_role": "breaker"],
+            annotations: ["description": "5xx ratio 2.1% on v2", "value": "0.021"])
+        let unnamed = AlertObservation(
+            status: .firing, fingerprint: "fp-unnamed", startsAt: "2027-01-15T08:00:01Z", labels: ["service": "tf-model-service"],
+            annotations: ["summary": "no alertname label"])
+        _ = try await fixture.engine.receive([described, unnamed, .tfAlert("CanaryLatencyHigh")], source: "alertmanager")
+        let rows = try DatabaseQueue(path: fixture.workspace.journalPath)
+        let copies = "SELECT count(*) FROM firing_alert WHERE alert IS NOT NULL"
+        #expect(try await rows.read { try Int.fetchOne($0, sql: copies) } == 0, "three references to their entries")
+        let before = try await fixture.view().firingAlerts
+        try await fixture.reopen()
+        #expect(try await fixture.view().firingAlerts.map(\.alert) == before.map(\.alert), "role, summary, value, order")
+        #expect(before.map(\.name) == ["CanaryErrorRatioHigh", "(unnamed alert)", "CanaryLatencyHigh"])
+        #expect(before.first?.summary == "5xx ratio 2.1% on v2")
+
+        // A human's resume acknowledges them: the changed alerts are kept as copies, which outlive a restart.
+        try await fixture.command(.resume)
+        #expect(try await rows.read { try Int.fetchOne($0, sql: copies) } == 3)
+        try await fixture.reopen()
+        #expect(try await fixture.view().firingAlerts.allSatisfy(\.acknowledged))
+    }
+
     @Test func aRestartOnAHundredThousandEntriesFindsStatesDeadlinesAndEffectsAsTheyWere() async throws {
         var fixture = try await EngineFixture()
         try await fixture.command(.start)

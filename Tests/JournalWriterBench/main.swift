@@ -26,7 +26,7 @@ func cpuSeconds() -> Double {
 }
 
 /// One delivery's unit as the engine writes it: an `alert-received` entry and a new firing alert for each of its
-/// alerts (a firing alert stands for the delivery that started it, which is written only once the alert ends).
+/// alerts, made from the entry (a firing alert stands for the delivery that started it, written once it ends).
 func makeDelivery(for rollout: String, numbered first: Int, at time: Timestamp) -> JournalUnit {
     var unit = JournalUnit()
     for number in first..<(first + alertsPerDelivery) {
@@ -48,7 +48,9 @@ func makeDelivery(for rollout: String, numbered first: Int, at time: Timestamp) 
             """
         unit.entries.append(NewJournalEntry(rollout: rollout, run: 1, kind: .alertReceived, body: body))
         unit.firingChanges.append(
-            .starts(rollout: rollout, FiringAlert(observation: observation, role: .gate, receivedAt: time)))
+            .starts(
+                rollout: rollout, FiringAlert(observation: observation, role: .gate, receivedAt: time),
+                receivedIn: unit.entries.count - 1))
     }
     return unit
 }
