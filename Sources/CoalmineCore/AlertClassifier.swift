@@ -36,17 +36,26 @@ public struct AlertClassifier: Sendable {
     }
 
     public func matches(for alert: AlertObservation) -> [Match] {
-        let owners: [Int]
         if let named = alert.labels[Self.rolloutLabel] {
-            owners = byName[named].map { [$0] } ?? []
-        } else {
-            var candidates: [Int] = []
-            for (key, rolloutsByValue) in byLabel {
-                if let value = alert.labels[key], let positions = rolloutsByValue[value] { candidates += positions }
-            }
-            owners = candidates.sorted().filter { Self.labels(alert.labels, match: rollouts[$0].alerts.matchLabels) }
+            guard let owner = byName[named] else { return [] }
+            return [match(alert, rollouts[owner])]
         }
-        return owners.map { Match(rollout: rollouts[$0].name, role: role(of: alert, in: rollouts[$0])) }
+        var candidates: [Int] = []
+        for (key, rolloutsByValue) in byLabel {
+            if let value = alert.labels[key], let positions = rolloutsByValue[value] { candidates += positions }
+        }
+        // Most alerts point to one rollout: no sorting or filtering into new arrays for them.
+        if candidates.count > 1 { candidates.sort() }
+        var matches: [Match] = []
+        matches.reserveCapacity(candidates.count)
+        for owner in candidates where Self.labels(alert.labels, match: rollouts[owner].alerts.matchLabels) {
+            matches.append(match(alert, rollouts[owner]))
+        }
+        return matches
+    }
+
+    private func match(_ alert: AlertObservation, _ spec: RolloutSpec) -> Match {
+        Match(rollout: spec.name, role: role(of: alert, in: spec))
     }
 
     func role(of alert: AlertObservation, in spec: RolloutSpec) -> AlertRole {

@@ -23,8 +23,14 @@ extension AlertObservation {
         if labelsNotKept > 0 {
             kept.labels = Dictionary(uniqueKeysWithValues: labels.sorted { $0.key < $1.key }.prefix(limits.labelsPerAlert).map { ($0.key, $0.value) })
         }
-        kept.labels = kept.labels.mapValues { TextLimit.utf8Bytes($0, limits.valueBytes) }
-        kept.annotations = annotations.mapValues { TextLimit.utf8Bytes($0, limits.valueBytes) }
+        // Almost every alert is within the limits: it keeps its own dictionaries rather than copies of them.
+        let isLong = { (value: String) in value.utf8.count > limits.valueBytes }
+        if kept.labels.values.contains(where: isLong) {
+            kept.labels = kept.labels.mapValues { TextLimit.utf8Bytes($0, limits.valueBytes) }
+        }
+        if annotations.values.contains(where: isLong) {
+            kept.annotations = annotations.mapValues { TextLimit.utf8Bytes($0, limits.valueBytes) }
+        }
         return (kept, labelsNotKept)
     }
 }

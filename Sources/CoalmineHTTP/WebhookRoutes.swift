@@ -66,7 +66,7 @@ struct WebhookRoutes {
         let alerts = try AlertWebhookPayload.decode(body, expectedVersion: version, sender: sender)
         do {
             let intake = try await engine.receive(alerts, source: endpoint)
-            return APIResponse.json(intake)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: intake.jsonBody))
         } catch {
             context.logger.error("webhook not committed", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
             throw RequestRejection(status: .serviceUnavailable, message: "\(error); retry later")

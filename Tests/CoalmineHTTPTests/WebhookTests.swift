@@ -18,6 +18,8 @@ import Testing
             #expect(response.json["received"] as? Int == 1)
             #expect(response.json["matched"] as? Int == 1)
             #expect(response.json["transitions"] as? Int == 1)
+            #expect(response.headers[.contentType] == "application/json")
+            #expect(String(buffer: response.body) == #"{"matched":1,"received":1,"transitions":1}"#)
             let view = try await client.execute(uri: "/api/v1/rollouts/tf-model-service", method: .get, headers: fixture.apiAuth)
             #expect(view.json["state"] as? String == "awaiting-human")
             #expect(view.json["reason"] as? String == "breaker")
