@@ -27,8 +27,9 @@ public struct FiringAlerts: Sequence, Equatable, Sendable, Codable, ExpressibleB
 
     /// Adds an alert that began firing now; one with the same fingerprint must have been removed first.
     public mutating func append(_ alert: FiringAlert) {
-        precondition(slotOfFingerprint[alert.fingerprint] == nil, "\(alert.fingerprint) fires already")
-        slotOfFingerprint[alert.fingerprint] = slots.count
+        // One lookup: the check is the insert's own answer.
+        let previous = slotOfFingerprint.updateValue(slots.count, forKey: alert.fingerprint)
+        precondition(previous == nil, "\(alert.fingerprint) fires already")
         slots.append(alert)
     }
 

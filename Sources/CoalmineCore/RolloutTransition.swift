@@ -268,7 +268,8 @@ struct RolloutTransition {
     {
         var final = state
         if final.position.differs(from: original) { final.version = original.version + 1 }
-        let allowed = allowedActions(final)
+        // Only notices show them; a storm's alerts into a paused rollout send none.
+        let allowed = pendingNotices.isEmpty ? [] : allowedActions(final)
         let notices = pendingNotices.map { pending in
             RolloutEffect.notify(
                 RolloutNotice(

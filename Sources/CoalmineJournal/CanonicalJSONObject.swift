@@ -29,6 +29,8 @@ public struct CanonicalJSONObject {
         bytes += value ? "true".utf8 : "false".utf8
     }
 
+    /// Inlinable so the caller's module specialises it: unspecialised, each call looked up type metadata at run time.
+    @inlinable
     public mutating func add<Value: RawRepresentable<String>>(_ key: StaticString, _ value: Value?) {
         add(key, value?.rawValue)
     }
