@@ -40,11 +40,9 @@ extension RolloutEngine {
             intake.matched += 1
             let key = alert.deliveryKey
             // A firing re-sent after its resolution (a late HA peer, a retried group) must not re-open it.
-            let resolvedAlready =
-                alert.status == .firing
-                && memory.deliveries[key.with(status: .resolved)] != nil
-            guard !resolvedAlready else { continue }
-            let isNew = memory.deliveries.insertIfAbsent(key, now)
+            let taken = memory.deliveries.take(key, at: now)
+            guard taken != .afterItsResolution else { continue }
+            let isNew = taken == .new
             // A new firing is last seen when it is received, which its firing alert holds: only repeats move it.
             if !isNew || alert.status == .resolved {
                 for match in matches { noteSeen(alert, of: match.rollout, at: now) }
@@ -174,16 +172,5 @@ extension RolloutEngine {
         }
         memory.deliveries.keep { key, seenAt in seenAt >= cutoff || firing.contains(key) }
         return try await store.pruneDeliveries(seenBefore: cutoff)
-    }
-}
-
-extension Dictionary {
-    /// Adds `value` under `key` unless the key is there already; true if it was added. One lookup, where a check
-    /// and an insert are two: a storm does this for every alert.
-    mutating func insertIfAbsent(_ key: Key, _ value: @autoclosure () -> Value) -> Bool {
-        var inserted = false
-        func leave(_: inout Value) {}
-        leave(&self[key, default: { inserted = true; return value() }()])
-        return inserted
     }
 }
