@@ -6,7 +6,7 @@ import Synchronization
 /// The embedded journal: SQLite in WAL mode with `synchronous=FULL`, so a commit that returned survives a crash
 /// or power loss. Zero setup: the file and its folder are created on first open.
 public final class SQLiteJournal: JournalStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// Rows written since the write-ahead log was last copied back; see `afterCommits`.
     private let rowsSinceCheckpoint = Mutex((total: 0, sinceCopy: 0))
     private let copier: WALCopier
@@ -29,7 +29,6 @@ public final class SQLiteJournal: JournalStore {
         // instead of failing at once.
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // The writer's working set in a storm is every index page new alerts land on; with SQLite's default
             // 2 MiB it re-read them from the file on most inserts. Readers keep the default.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -16384") }
@@ -37,6 +36,10 @@ public final class SQLiteJournal: JournalStore {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Every commit synced to disk before it returns, so a 2xx survives a power cut, not only a crash. Set here,
+        // after the pool switched the file to WAL: GRDB then sets the writer to `synchronous = NORMAL`, which syncs
+        // only when the log is copied back, and a setting made while preparing the connection did not survive it.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
         copier = try WALCopier(path: path)
         self.auditKey = auditKey.map(ChainKey.init)
