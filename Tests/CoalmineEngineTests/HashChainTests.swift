@@ -18,6 +18,8 @@ import Testing
         (HashChain.genesis, 1, 1_800_000_000_000, "tf-model-service", 1, "transition", #"{"actor":"alice"}"#),
         (String(repeating: "a", count: 64), 42, 0, "ranker", 12, "alert-received", ""),
         ("b", 9_000_000_000, 1_800_000_000_123, "r", 0, "human-action", String(repeating: "é{\"x\":1}", count: 300)),
+        // Numbers are written digit by digit: a sign, ten and a tenth power must come out as `String` writes them.
+        ("", 10, -1_000, "r", 100, "transition", "x"),
     ]
 
     @Test(arguments: [nil, "audit-secret", String(repeating: "k", count: 64), String(repeating: "long key ", count: 20)])
