@@ -30,10 +30,15 @@ extension RolloutEngine {
         let now = clock()
         var unit = JournalUnit()
         var intake = AlertIntake(received: received, matched: 0, transitions: 0)
-        // Each rollout this delivery touches: its state before the delivery without its firing alerts (a copy of
-        // those would make the first new alert copy them all), who moved it last, and the changes to its firing
-        // alerts, found per alert rather than by comparing whole sets.
-        var delivered: [String: (before: RolloutState, actor: String, firingChanges: [FiringAlertChange])] = [:]
+        var delivered: [String: OpenRollout.Change] = [:]
+        var open: OpenRollout?
+        /// Puts the open rollout's state back, with its next deadline, and keeps what the delivery did to it.
+        func close() {
+            guard let closing = open else { return }
+            open = nil
+            settle(closing.state!, of: closing.spec.name)
+            delivered[closing.spec.name] = closing.change
+        }
         for classified in alerts where !classified.matches.isEmpty {
             let alert = classified.alert
             let matches = classified.matches
@@ -52,35 +57,43 @@ extension RolloutEngine {
             var startsFiring = false
             let kept = classified.kept
             for (match, body) in zip(matches, classified.bodies) {
-                guard let spec = config.rollout(named: match.rollout), let state = memory.states[match.rollout] else { continue }
+                if open?.spec.name != match.rollout {
+                    close()
+                    guard let spec = config.rollout(named: match.rollout),
+                        let state = memory.states.removeValue(forKey: match.rollout)
+                    else { continue }
+                    open = OpenRollout(
+                        spec: spec, machine: machines[spec.name]!, state: state,
+                        change: delivered[spec.name] ?? OpenRollout.Change(before: state.withoutFiringAlerts, actor: "alert:\(kept.name)"))
+                }
+                let name = match.rollout
+                let state = open!.state.take()!
                 let entryIndex = unit.entries.count
-                unit.entries.append(NewJournalEntry(rollout: spec.name, run: state.run, kind: .alertReceived, body: body))
-                if delivered[spec.name] == nil { delivered[spec.name] = (state.withoutFiringAlerts, "alert:\(kept.name)", []) }
+                unit.entries.append(NewJournalEntry(rollout: name, run: state.run, kind: .alertReceived, body: body))
                 let firingBefore = state.firingAlerts[fingerprint: kept.fingerprint]
-                // Handing the machine the only copy lets it add an alert without copying the ones already firing.
-                memory.states[spec.name] = nil
                 let versionBefore = state.version
-                let outcome = machines[spec.name]!.handle(.alert(kept, role: match.role), in: consume state, at: now)
-                if outcome.state.version != versionBefore { delivered[spec.name]!.actor = outcome.actor }
+                let outcome = open!.machine.handle(.alert(kept, role: match.role), in: consume state, at: now)
+                if outcome.state.version != versionBefore { open!.change.actor = outcome.actor }
                 // An alert event changes the firing alert of its own fingerprint and no other.
                 let firingAfter = outcome.state.firingAlerts[fingerprint: kept.fingerprint]
                 switch (firingBefore, firingAfter) {
                 case (nil, let started?):
                     // The store keeps a reference to the entry rather than a copy, if the entry holds all of it.
                     let fromEntry = started == FiringAlert(observation: kept, role: match.role, receivedAt: now)
-                    delivered[spec.name]!.firingChanges.append(
-                        .starts(rollout: spec.name, started, receivedIn: fromEntry ? entryIndex : nil))
+                    open!.change.firingChanges.append(.starts(rollout: name, started, receivedIn: fromEntry ? entryIndex : nil))
                     startsFiring = true
                 case (let before?, let after?) where after != before:
-                    delivered[spec.name]!.firingChanges.append(.fires(rollout: spec.name, after, replacing: before))
+                    open!.change.firingChanges.append(.fires(rollout: name, after, replacing: before))
                     startsFiring = startsFiring || after.startsAt != before.startsAt
-                case (let ended?, nil): delivered[spec.name]!.firingChanges.append(.ends(rollout: spec.name, ended))
+                case (let ended?, nil): open!.change.firingChanges.append(.ends(rollout: name, ended))
                 default: break
                 }
-                apply(outcome, of: spec, into: &unit)
+                queueEffects(of: outcome, of: open!.spec, into: &unit)
+                open!.state = outcome.state
             }
             if !startsFiring { unit.deliveries.append(RememberedDelivery(key, seenAt: now)) }
         }
+        close()
         // At most one transition per rollout for the whole delivery, however many of its alerts changed the state,
         // and none when only its firing alerts changed: their `alert-received` entries record that change, the
         // firing-alert table holds the exact set, and a storm into a paused rollout must not rewrite its state

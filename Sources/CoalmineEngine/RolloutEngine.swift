@@ -271,16 +271,28 @@ public actor RolloutEngine {
 
     /// Makes the outcome's state the working state and puts its effects in the outbox.
     func apply(_ outcome: RolloutOutcome, of spec: RolloutSpec, into unit: inout JournalUnit) {
-        let new = outcome.state
-        memory.states[spec.name] = new
-        if deadlines.schedule(new.nextDeadline, of: spec.name) { deadlineWakeup.signal() }
+        settle(outcome.state, of: spec.name)
+        queueEffects(of: outcome, of: spec, into: &unit)
+    }
+
+    /// Makes `state` the rollout's working state and schedules its next deadline.
+    func settle(_ state: RolloutState, of name: String) {
+        memory.states[name] = state
+        if deadlines.schedule(state.nextDeadline, of: name) { deadlineWakeup.signal() }
+    }
+
+    /// Puts the outcome's effects in the outbox: a weight change in the rollout's router lane, a notice in each
+    /// of its notifiers' lanes.
+    func queueEffects(of outcome: RolloutOutcome, of spec: RolloutSpec, into unit: inout JournalUnit) {
         for effect in outcome.effects {
             switch effect {
             case .setWeights:
-                unit.effects.append(NewEffect(rollout: spec.name, run: new.run, lane: .router(rollout: spec.name), effect: effect))
+                unit.effects.append(
+                    NewEffect(rollout: spec.name, run: outcome.state.run, lane: .router(rollout: spec.name), effect: effect))
             case .notify:
                 for notifier in spec.notify {
-                    unit.effects.append(NewEffect(rollout: spec.name, run: new.run, lane: .notifier(notifier), effect: effect))
+                    unit.effects.append(
+                        NewEffect(rollout: spec.name, run: outcome.state.run, lane: .notifier(notifier), effect: effect))
                 }
             }
         }
