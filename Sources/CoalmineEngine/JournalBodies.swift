@@ -3,18 +3,8 @@ import CoalmineJournal
 
 /// The JSON bodies of journal entries. Field names are part of the history API.
 enum JournalBody {
-    struct AlertReceived: Codable {
-        var source: String
-        var status: AlertObservation.Status
-        var alertname: String
-        var role: AlertRole
-        var fingerprint: String
-        var startsAt: String
-        var labels: [String: String]
-        var annotations: [String: String]
-        /// Labels past `limits.labelsPerAlert` that were not kept; absent when all were.
-        var labelsNotKept: Int?
-    }
+    /// Lives beside the store, which reads it back (see `AlertReceivedBody`).
+    typealias AlertReceived = AlertReceivedBody
 
     struct HumanAction: Codable {
         var action: CoalmineCore.HumanAction
@@ -60,22 +50,6 @@ enum JournalBody {
 }
 
 // Fields in the order of their keys' UTF-8 bytes; see `CanonicalJSONObject`.
-
-extension JournalBody.AlertReceived: CanonicalJSONEncodable {
-    var canonicalJSON: String {
-        var object = CanonicalJSONObject()
-        object.add("alertname", alertname)
-        object.add("annotations", annotations)
-        object.add("fingerprint", fingerprint)
-        object.add("labels", labels)
-        object.add("labelsNotKept", labelsNotKept)
-        object.add("role", role)
-        object.add("source", source)
-        object.add("startsAt", startsAt)
-        object.add("status", status)
-        return object.text
-    }
-}
 
 extension JournalBody.Transition: CanonicalJSONEncodable {
     var canonicalJSON: String {

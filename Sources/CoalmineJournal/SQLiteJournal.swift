@@ -521,7 +521,7 @@ public final class SQLiteJournal: JournalStore {
                 if let copy = row["alert"] as String? {
                     alert = try decoder.decode(FiringAlert.self, from: Data(copy.utf8))
                 } else if let body = row["body"] as String? {
-                    let received = try decoder.decode(ReceivedAlert.self, from: Data(body.utf8))
+                    let received = try decoder.decode(AlertReceivedBody.self, from: Data(body.utf8))
                     alert = received.firingAlert(receivedAt: Timestamp(millisecondsSinceEpoch: row["received_at"]))
                 } else {
                     throw DatabaseError(
