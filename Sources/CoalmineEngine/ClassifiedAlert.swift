@@ -24,7 +24,7 @@ struct ClassifiedAlert: Sendable {
         self.kept = kept
         // What `JournalJSON.encode` writes for it, without asking at run time whether it writes itself.
         bodies = matches.map { match in
-            JournalBody.AlertReceived(
+            AlertReceivedBody(
                 source: source, status: kept.status, alertname: kept.name, role: match.role,
                 fingerprint: kept.fingerprint, startsAt: kept.startsAt, labels: kept.labels,
                 annotations: kept.annotations, labelsNotKept: labelsNotKept > 0 ? labelsNotKept : nil

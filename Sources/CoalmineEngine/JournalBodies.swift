@@ -3,9 +3,6 @@ import CoalmineJournal
 
 /// The JSON bodies of journal entries. Field names are part of the history API.
 enum JournalBody {
-    /// Lives beside the store, which reads it back (see `AlertReceivedBody`).
-    typealias AlertReceived = AlertReceivedBody
-
     struct HumanAction: Codable {
         var action: CoalmineCore.HumanAction
         var actor: String

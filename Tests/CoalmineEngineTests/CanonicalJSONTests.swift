@@ -86,7 +86,7 @@ import Testing
     @Test func alertReceivedAndTransitionBodiesAreWrittenAsJSONEncoderWritesThem() throws {
         var draw = Draw(seed: 2)
         for _ in 0..<150 {
-            let received = JournalBody.AlertReceived(
+            let received = AlertReceivedBody(
                 source: draw.text(), status: draw.next(2) == 0 ? .firing : .resolved, alertname: draw.text(),
                 role: AlertRole.allCases[draw.next(AlertRole.allCases.count)], fingerprint: draw.text(),
                 startsAt: draw.text(), labels: draw.labels(), annotations: draw.labels(),
