@@ -2,6 +2,7 @@ import CoalmineKubernetes
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
@@ -36,6 +37,7 @@ public final class KubernetesAPIDouble: Sendable {
         var clientCertificatesAuthenticate = false
         var pruneRuleNames = false
         var observer: (@Sendable (Request) -> Void)?
+        var arrivalObserver: (@Sendable (_ method: String, _ path: String) -> Void)?
     }
 
     private let state = Mutex(State())
@@ -85,6 +87,11 @@ public final class KubernetesAPIDouble: Sendable {
     public var requests: [Request] { state.withLock { $0.requests } }
     /// Calls `observer` with each request as it arrives, before it is served.
     public func onRequest(_ observer: @escaping @Sendable (Request) -> Void) { state.withLock { $0.observer = observer } }
+    /// Calls `observer` with each request's method and path as soon as its head is decoded, before it is routed,
+    /// its body read or it is served: when it reached the server.
+    public func onRequestArrival(_ observer: @escaping @Sendable (_ method: String, _ path: String) -> Void) {
+        state.withLock { $0.arrivalObserver = observer }
+    }
 
     // MARK: serving
 
@@ -105,8 +112,12 @@ public final class KubernetesAPIDouble: Sendable {
         var logger = Logger(label: "kubernetes-api-double")
         logger.logLevel = .warning
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [
+            RequestArrivalHandler { [self] method, path in state.withLock { $0.arrivalObserver }?(method, path) }
+        ])
         let app = Application(
-            router: router, server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            router: router,
+            server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))

@@ -3,8 +3,8 @@ import Foundation
 
 // The Kubernetes API double on 127.0.0.1 for the benchmarks: serves the VirtualServices of the benchmark's
 // rollouts (`tf-model-route`, then `route-1` … `route-<N-1>` in namespace ml, subsets v1 and v2) to the token
-// `bench-token`, prints `LISTENING <url>` once it serves, then one line per request as it arrives:
-// `<method> <path> <seconds since the epoch>`. Runs until killed.
+// `bench-token`, prints `LISTENING <url>` once it serves, then one line per request as its head arrives (decoded,
+// before it is routed and served): `<method> <path> <seconds since the epoch>`. Runs until killed.
 //
 // Usage: KubernetesAPIDoubleServer [ROLLOUTS]
 
@@ -26,8 +26,8 @@ for index in 0..<rollouts {
 @Sendable func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
-double.onRequest { request in
-    say("\(request.method) \(request.path) \(String(format: "%.6f", Date().timeIntervalSince1970))")
+double.onRequestArrival { method, path in
+    say("\(method) \(path) \(String(format: "%.6f", Date().timeIntervalSince1970))")
 }
 try await double.run { url in
     say("LISTENING \(url)")
