@@ -38,12 +38,25 @@ public enum JSONPointerStep: Equatable, Sendable, ExpressibleByStringLiteral, Ex
 /// RFC 6901 JSON Pointers.
 public enum JSONPointer {
     public static func encode(_ steps: [JSONPointerStep]) -> String {
-        steps.map { step in
+        // Built by hand, escaping only keys that need it: two `replacingOccurrences` for every step of every path
+        // of a patch were a tenth of a millisecond of a rollback's way to the cluster on an idle server.
+        var pointer = ""
+        for step in steps {
+            pointer += "/"
             switch step {
-            case .key(let key): "/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
-            case .index(let index): "/\(index)"
+            case .key(let key) where key.utf8.contains { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }:
+                for character in key {
+                    switch character {
+                    case "~": pointer += "~0"
+                    case "/": pointer += "~1"
+                    default: pointer.append(character)
+                    }
+                }
+            case .key(let key): pointer += key
+            case .index(let index): pointer += String(index)
             }
-        }.joined()
+        }
+        return pointer
     }
 
     /// The unescaped reference tokens of `pointer`, or nil when it is not a pointer.
