@@ -48,6 +48,16 @@ public struct CanonicalJSONObject {
         bytes.append(UInt8(ascii: "}"))
     }
 
+    public mutating func add(_ key: StaticString, strings: some Sequence<String>) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, string) in strings.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.appendQuoted(string, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     /// A value already written as JSON.
     public mutating func add(_ key: StaticString, json: String) {
         self.key(key)

@@ -1,9 +1,9 @@
 import CoalmineCore
-import CoalmineJournal
 import Foundation
 import Testing
 
 @testable import CoalmineEngine
+@testable import CoalmineJournal
 
 /// The journal writes its busiest bodies without `JSONEncoder`; they must be the very bytes `JSONEncoder` would
 /// write (the chain hashes them, readers decode them). Values are drawn at random, with strings full of what JSON
@@ -65,6 +65,42 @@ import Testing
             }
             return state
         }
+
+        mutating func headerMatch() -> HeaderMatch {
+            HeaderMatch(header: text(), kind: HeaderMatch.Kind.allCases[next(2)], value: text())
+        }
+
+        mutating func split() -> WeightSplit {
+            WeightSplit(run: next(5), canary: next(101), headerRoute: maybe { $0.headerMatch() })
+        }
+
+        mutating func effect() -> RolloutEffect {
+            guard next(2) == 0 else { return .setWeights(split()) }
+            return .notify(
+                RolloutNotice(
+                    kind: RolloutNotice.Kind.allCases[next(RolloutNotice.Kind.allCases.count)], run: next(5),
+                    phase: RolloutPhase.allCases[next(RolloutPhase.allCases.count)],
+                    reason: maybe { $0.next(2) == 0 ? PhaseReason.allCases[$0.next(PhaseReason.allCases.count)] : nil } ?? nil,
+                    stateVersion: next(1000), canaryWeightBefore: next(101), canaryWeightAfter: next(101), actor: text(),
+                    alert: maybe { $0.firingAlert() },
+                    allowedActions: HumanAction.allCases.filter { _ in next(2) == 0 }, since: timestamp(),
+                    autoRollbackAt: maybe { $0.timestamp() }, canaryVersion: maybe { $0.text() },
+                    stableVersion: maybe { $0.text() }, detail: maybe { $0.text() }, headerRoute: maybe { $0.headerMatch() }))
+        }
+
+        mutating func lane() -> EffectLane {
+            next(2) == 0 ? .router(rollout: text()) : .notifier(text())
+        }
+
+        mutating func outcome() -> EffectOutcome {
+            switch next(5) {
+            case 0: .applied(split())
+            case 1: .delivered
+            case 2: .superseded
+            case 3: .retrying(error: text(), at: timestamp())
+            default: .failed(error: text())
+            }
+        }
     }
 
     func encoderJSON(_ value: some Encodable) throws -> String {
@@ -99,6 +135,28 @@ import Testing
                 firingAlertsNotShown: draw.maybe { $0.next(10_000) })
             #expect(transition.canonicalJSON == (try encoderJSON(transition)))
         }
+    }
+
+    @Test func effectsAndTheirRequestAndResultBodiesAreWrittenAsJSONEncoderWritesThem() throws {
+        var draw = Draw(seed: 4)
+        var notices = 0
+        for _ in 0..<300 {
+            let effect = draw.effect()
+            if case .notify = effect { notices += 1 }
+            #expect(effect.canonicalJSON == (try encoderJSON(effect)))
+            #expect(try JSONDecoder().decode(RolloutEffect.self, from: Data(effect.canonicalJSON.utf8)) == effect)
+            let requested = EffectBodies.Requested(
+                id: Int64(draw.next(1_000_000)),
+                NewEffect(rollout: draw.text(), run: draw.next(5), lane: draw.lane(), effect: effect))
+            #expect(requested.canonicalJSON == (try encoderJSON(requested)))
+            let item = OutboxItem(
+                id: Int64(draw.next(1_000_000)), rollout: draw.text(), run: draw.next(5), lane: draw.lane(), effect: effect,
+                attempts: draw.next(4), createdAt: draw.timestamp(), nextAttemptAt: draw.timestamp(),
+                lastError: draw.maybe { $0.text() })
+            let result = EffectBodies.Result(EffectSettlement(item, draw.outcome(), tried: draw.next(2) == 0))
+            #expect(result.canonicalJSON == (try encoderJSON(result)))
+        }
+        #expect(notices > 100)
     }
 
     @Test func aBodyWrittenDirectlyDecodesToTheSameValue() throws {
