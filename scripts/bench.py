@@ -5,8 +5,9 @@
                (wrk, 64 connections, 10 alerts a request, each for one of 1,000 started rollouts), A B A B; the
                ratio of their request rates. Coalmine answers each only once it is durable.
   actions      with the Kubernetes API double serving every rollout's VirtualService: an abort alert's webhook
-               sent -> its PATCH at the double, idle and while 1,000 requests a second of other alerts arrive; a
-               "Roll back" link POSTed -> the PATCH, and -> the read-back GET after it
+               sent -> its PATCH at the double (stamped when the double has decoded the request's head), idle and
+               while 1,000 requests a second of other alerts arrive; a "Roll back" link POSTed -> the PATCH, and
+               -> the read-back GET after it
   delivery N   one Alertmanager delivery of N distinct firing alerts for one rollout: time to the 200, what it
                wrote to the journal (entries, their bytes) and how much the database grew (with its write-ahead log
                checkpointed before and after, so each byte counts once), and the server's peak RSS
