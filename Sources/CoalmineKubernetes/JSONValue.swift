@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON document as the Kubernetes API returns it. Coalmine reads objects with it and never writes one back
 /// whole: writes are JSON Patches of single fields, so nothing it does not understand can be lost.
 public enum JSONValue: Codable, Equatable, Sendable {
@@ -39,6 +41,11 @@ public enum JSONValue: Codable, Equatable, Sendable {
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
         }
+    }
+
+    /// Reads JSON text; see `JSONValueParser`. Throws, naming the byte, for text that is not JSON.
+    public init(parsing data: Data) throws {
+        self = try JSONValueParser.parse(data)
     }
 
     public subscript(key: String) -> JSONValue? {
