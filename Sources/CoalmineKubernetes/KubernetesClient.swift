@@ -66,9 +66,7 @@ public final class KubernetesClient: Sendable {
     }
 
     public func patch(_ path: String, _ operations: [JSONPatchOperation]) async throws -> JSONValue {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        return try await send(.PATCH, path, body: try encoder.encode(operations), contentType: "application/json-patch+json")
+        try await send(.PATCH, path, body: JSONTextWriter.document(operations), contentType: "application/json-patch+json")
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: Data?, contentType: String?) async throws -> JSONValue {
@@ -100,12 +98,12 @@ public final class KubernetesClient: Sendable {
                 continue
             }
             guard (200..<300).contains(status.code) else {
-                let details = try? JSONDecoder().decode(JSONValue.self, from: data)
+                let details = try? JSONValue(parsing: data)
                 throw KubernetesError(
                     code: Int(status.code), reason: details?["reason"]?.string,
                     message: details?["message"]?.string ?? String(decoding: data.prefix(500), as: UTF8.self))
             }
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            return try JSONValue(parsing: data)
         }
     }
 }
