@@ -1,3 +1,5 @@
+import CoalmineCore
+
 /// Writes one JSON object byte for byte as `JournalJSON.encode` would (keys sorted by their UTF-8 bytes, slashes
 /// as they are, absent optionals left out), without Foundation's encoder and its intermediate tree: an alert storm
 /// writes thousands of bodies a second, and that encoder was most of the time spent on each.
@@ -15,7 +17,7 @@ public struct CanonicalJSONObject {
     public mutating func add(_ key: StaticString, _ value: String?) {
         guard let value else { return }
         self.key(key)
-        Self.appendQuoted(value, to: &bytes)
+        JSONString.appendQuoted(value, to: &bytes)
     }
 
     public mutating func add(_ key: StaticString, _ value: Int?) {
@@ -41,9 +43,9 @@ public struct CanonicalJSONObject {
         // Pairs sorted, not keys then looked up again: no hashing of every key a second time.
         for (index, pair) in value.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            Self.appendQuoted(pair.key, to: &bytes)
+            JSONString.appendQuoted(pair.key, to: &bytes)
             bytes.append(UInt8(ascii: ":"))
-            Self.appendQuoted(pair.value, to: &bytes)
+            JSONString.appendQuoted(pair.value, to: &bytes)
         }
         bytes.append(UInt8(ascii: "}"))
     }
@@ -53,7 +55,7 @@ public struct CanonicalJSONObject {
         bytes.append(UInt8(ascii: "["))
         for (index, string) in strings.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            Self.appendQuoted(string, to: &bytes)
+            JSONString.appendQuoted(string, to: &bytes)
         }
         bytes.append(UInt8(ascii: "]"))
     }
@@ -87,35 +89,6 @@ public struct CanonicalJSONObject {
         bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped as Foundation escapes them.
-    static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            var plainFrom = 0
-            for (offset, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainFrom..<offset]))
-                plainFrom = offset + 1
-                switch byte {
-                case UInt8(ascii: "\""): bytes += #"\""#.utf8
-                case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
-                case 0x0A: bytes += #"\n"#.utf8
-                case 0x0D: bytes += #"\r"#.utf8
-                case 0x09: bytes += #"\t"#.utf8
-                case 0x08: bytes += #"\b"#.utf8
-                case 0x0C: bytes += #"\f"#.utf8
-                default:
-                    let digits = Array("0123456789abcdef".utf8)
-                    bytes += #"\u00"#.utf8
-                    bytes.append(digits[Int(byte >> 4)])
-                    bytes.append(digits[Int(byte & 0x0F)])
-                }
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainFrom...]))
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }
 

@@ -1,3 +1,4 @@
+import CoalmineCore
 import Foundation
 
 /// Writes JSON Patch documents without `JSONEncoder`: a rollback's patch is written on its way to the cluster, and
@@ -10,16 +11,16 @@ enum JSONTextWriter {
         for (index, operation) in operations.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             bytes += #"{"op":"#.utf8
-            append(string: operation.op, to: &bytes)
+            JSONString.appendQuoted(operation.op, to: &bytes)
             bytes += #","path":"#.utf8
-            append(string: operation.path, to: &bytes)
+            JSONString.appendQuoted(operation.path, to: &bytes)
             if let value = operation.value {
                 bytes += #","value":"#.utf8
                 append(value, to: &bytes)
             }
             if let from = operation.from {
                 bytes += #","from":"#.utf8
-                append(string: from, to: &bytes)
+                JSONString.appendQuoted(from, to: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -34,7 +35,7 @@ enum JSONTextWriter {
         case .int(let number): bytes += String(number).utf8
         // Only finite doubles are ever read in, and Swift writes them as JSON numbers (`2.5`, `1e-07`).
         case .double(let number): bytes += number.description.utf8
-        case .string(let text): append(string: text, to: &bytes)
+        case .string(let text): JSONString.appendQuoted(text, to: &bytes)
         case .array(let items):
             bytes.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -46,32 +47,11 @@ enum JSONTextWriter {
             bytes.append(UInt8(ascii: "{"))
             for (index, field) in fields.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                append(string: field.key, to: &bytes)
+                JSONString.appendQuoted(field.key, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
                 append(field.value, to: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Quotes, backslashes and control characters escaped; everything else, slashes included, as it is.
-    static func append(string: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += #"\""#.utf8
-            case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
-            case 0x0A: bytes += #"\n"#.utf8
-            case 0x0D: bytes += #"\r"#.utf8
-            case 0x09: bytes += #"\t"#.utf8
-            case ..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += #"\u00"#.utf8
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0F)])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }
