@@ -46,28 +46,9 @@ import Testing
     }
 
     @Test func randomDocumentsComeBackAsTheyWereWritten() throws {
-        var seed: UInt64 = 7
-        func next(_ bound: Int) -> Int {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Int((seed >> 33) % UInt64(bound))
-        }
-        func text() -> String {
-            let pieces = ["a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\u{01}", "\u{1F}", "é", "日本", "😀", "\u{7F}", "\u{2028}", ""]
-            return (0..<next(5)).map { _ in pieces[next(pieces.count)] }.joined()
-        }
-        func value(depth: Int) -> JSONValue {
-            switch next(depth > 3 ? 5 : 7) {
-            case 0: .null
-            case 1: .bool(next(2) == 0)
-            case 2: .int(Int64(next(2_000_001)) - 1_000_000)
-            case 3: .double(Double(next(1_000_000)) / 1000 + 0.0005)
-            case 4: .string(text())
-            case 5: .array((0..<next(4)).map { _ in value(depth: depth + 1) })
-            default: .object(Dictionary((0..<next(4)).map { _ in (text(), value(depth: depth + 1)) }, uniquingKeysWith: { first, _ in first }))
-            }
-        }
+        var draw = RandomJSON(seed: 7)
         for _ in 0..<300 {
-            let original = value(depth: 0)
+            let original = draw.value()
             let data = try JSONEncoder().encode(original)
             #expect(try JSONValue(parsing: data) == original)
         }
