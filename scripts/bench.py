@@ -485,7 +485,8 @@ def bench_lateness(binary, count, idle_seconds=10):
             assert status == 200, (status, answer)
         # Four steps of 1 s each after the last start, then every rollout is promoted and waits for nothing. Polled
         # through each rollout's latest transition: reading and parsing every transition twice a second took this
-        # script most of a core while the server was stepping, and made the server's steps late.
+        # script up to a third of a core while the server was stepping (0.26 s of CPU a poll at 60,000 transitions),
+        # and made the server's steps late.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.5)
