@@ -19,11 +19,13 @@ extension RolloutEngine {
     /// Queues `unit` for the writer and returns what to wait on for its durability (nil for an empty unit), so a
     /// caller can wait off the engine; see `commit`.
     func enqueue(_ unit: JournalUnit) throws -> CommitTicket? {
+        // Computed on a working state that is about to be replaced by the journal's: never written. An empty unit
+        // too: "nothing to change" may only say that a refused unit changed it first, and answering that as taken
+        // would lose a delivery the reload then forgets.
+        guard !isRecovering else { throw EngineError.journalUnavailable("a commit failed; reloading from the journal") }
         guard !unit.isEmpty else { return nil }
         var unit = unit
         rememberEndedFirings(in: &unit)
-        // Computed on a working state that is about to be replaced by the journal's: never written.
-        guard !isRecovering else { throw EngineError.journalUnavailable("a commit failed; reloading from the journal") }
         // Every change to a rollout's state journals an entry of it (a transition, or the alerts that changed
         // its firing set), so the rollouts with entries are the only ones the unit can have changed.
         var touched = Set<String>()

@@ -220,6 +220,29 @@ import Testing
         #expect(try await fixture.view().firingAlerts.map(\.name) == ["Gate1", "Gate2"])
     }
 
+    /// While the engine reloads its state after a failed write, that state still holds the failed delivery. A
+    /// repeat of it, computed there, finds nothing left to change; answered as taken, it would be lost with the
+    /// reload. It is refused like any delivery then, and the sender's next retry counts.
+    @Test(.timeLimit(.minutes(1))) func aDeliveryDuringTheReloadIsRefusedEvenWhenItWouldChangeNothing() async throws {
+        let fixture = try await EngineFixture()
+        try await fixture.command(.start)
+        let engine = fixture.engine
+        let breaker = AlertObservation.tfAlert("CanaryErrorRatioHigh", role: .breaker)
+        fixture.journal.failCommits(true)
+        fixture.journal.holdLoads()
+        let failing = Task { try await engine.receive([breaker], source: "alertmanager") }
+        while fixture.journal.loadsWaiting == 0 { await Task.yield() }
+        fixture.journal.failCommits(false)
+        await #expect(throws: EngineError.self, "answered on a state the journal never took") {
+            try await engine.receive([breaker], source: "alertmanager")
+        }
+        fixture.journal.releaseLoads()
+        await #expect(throws: EngineError.self) { try await failing.value }
+        let retried = try await engine.receive([breaker], source: "alertmanager")
+        #expect(retried.transitions == 1, "the retry after the reload is acted on")
+        #expect(try await fixture.view().state == .awaitingHuman)
+    }
+
     /// A view, and the list of them, shows the engine's state only once the last change to it is durable: never a
     /// delivery the journal did not take, and a delivery being written as soon as it is taken.
     @Test(.timeLimit(.minutes(1))) func aViewShowsAChangeOnlyOnceItIsDurable() async throws {

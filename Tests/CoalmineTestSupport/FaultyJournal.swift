@@ -8,6 +8,8 @@ public final class FaultyJournal: JournalStore {
     public let inner: any JournalStore
     private let state = Mutex<(failing: Bool, commits: Int, units: Int, held: Bool, losingAnswers: Bool)>((false, 0, 0, false, false))
     private let gate = Mutex<[CheckedContinuation<Void, Never>]>([])
+    /// Loads of the engine's state (their first read) held until `releaseLoads`, and how many wait.
+    private let loadGate = Mutex<(held: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
 
     public init(_ inner: any JournalStore) {
         self.inner = inner
@@ -36,6 +38,18 @@ public final class FaultyJournal: JournalStore {
         for waiter in gate.withLock({ waiters in defer { waiters = [] }; return waiters }) { waiter.resume() }
     }
 
+    /// The engine's next loads of its state (a start, or the reload after a failed commit) wait until
+    /// `releaseLoads` is called.
+    public func holdLoads() {
+        loadGate.withLock { $0.held = true }
+    }
+
+    public func releaseLoads() {
+        for waiter in loadGate.withLock({ gate in defer { gate = (false, []) }; return gate.waiting }) { waiter.resume() }
+    }
+
+    public var loadsWaiting: Int { loadGate.withLock { $0.waiting.count } }
+
     public var commitCount: Int { state.withLock { $0.commits } }
     public var unitCount: Int { state.withLock { $0.units } }
 
@@ -62,7 +76,16 @@ public final class FaultyJournal: JournalStore {
         return created
     }
 
-    public func latestTransitions() async throws -> [String: String] { try await inner.latestTransitions() }
+    public func latestTransitions() async throws -> [String: String] {
+        await withCheckedContinuation { continuation in
+            let held = loadGate.withLock { gate in
+                if gate.held { gate.waiting.append(continuation) }
+                return gate.held
+            }
+            if !held { continuation.resume() }
+        }
+        return try await inner.latestTransitions()
+    }
     public func firingAlerts() async throws -> [String: [FiringAlert]] { try await inner.firingAlerts() }
     public func deliveries(seenSince since: Timestamp) async throws -> [AlertDeliveryKey: Timestamp] {
         try await inner.deliveries(seenSince: since)
