@@ -1,3 +1,5 @@
+import CoalmineCore
+
 /// Reads a webhook body straight into an `AlertWebhookPayload` in one pass over its bytes. During an alert storm
 /// Foundation's `JSONDecoder` was a fifth of each request; this reads only the fields Coalmine uses and skips the
 /// rest without building them.
@@ -117,88 +119,10 @@ struct WebhookPayloadScanner {
         literal("null")
     }
 
-    /// A string without escapes is taken as it stands; one with escapes is unescaped. Invalid UTF-8 or a raw
-    /// control character fails, as the JSON standard requires.
+    /// A string, its escapes undone; invalid UTF-8 or a raw control character fails, as the JSON standard requires.
     private mutating func string() -> String? {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
-        let start = index + 1
-        var cursor = start
-        var isASCII = true
-        while cursor < bytes.count {
-            let byte = bytes[cursor]
-            if byte == UInt8(ascii: "\"") {
-                index = cursor + 1
-                let utf8 = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[start..<cursor])
-                // ASCII is valid UTF-8 as it stands; anything else is checked.
-                return isASCII ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
-            }
-            if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
-            if byte < 0x20 { return nil }
-            isASCII = isASCII && byte < 0x80
-            cursor += 1
-        }
-        return nil
-    }
-
-    private mutating func escapedString(from start: Int) -> String? {
-        var utf8: [UInt8] = []
-        var cursor = start
-        while cursor < bytes.count {
-            let byte = bytes[cursor]
-            cursor += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                index = cursor
-                return String(validating: utf8, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                guard cursor < bytes.count else { return nil }
-                let escape = bytes[cursor]
-                cursor += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0C)
-                case UInt8(ascii: "n"): utf8.append(0x0A)
-                case UInt8(ascii: "r"): utf8.append(0x0D)
-                case UInt8(ascii: "t"): utf8.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard var unit = hexUnit(at: &cursor) else { return nil }
-                    if (0xD800..<0xDC00).contains(unit) {
-                        // A high surrogate must be followed by an escaped low one.
-                        guard cursor + 1 < bytes.count, bytes[cursor] == UInt8(ascii: "\\"),
-                            bytes[cursor + 1] == UInt8(ascii: "u")
-                        else { return nil }
-                        cursor += 2
-                        guard let low = hexUnit(at: &cursor), (0xDC00..<0xE000).contains(low) else { return nil }
-                        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let scalar = Unicode.Scalar(unit) else { return nil }
-                    utf8 += String(Character(scalar)).utf8
-                default: return nil
-                }
-            default:
-                guard byte >= 0x20 else { return nil }
-                utf8.append(byte)
-            }
-        }
-        return nil
-    }
-
-    private func hexUnit(at cursor: inout Int) -> UInt32? {
-        guard cursor + 4 <= bytes.count else { return nil }
-        var unit: UInt32 = 0
-        for byte in bytes[cursor..<cursor + 4] {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            unit = unit << 4 | UInt32(digit)
-        }
-        cursor += 4
-        return unit
+        return try? JSONString.read(bytes, at: &index).get()
     }
 
     /// Skips any value, checking its shape as it goes.

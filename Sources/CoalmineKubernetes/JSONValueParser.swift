@@ -1,3 +1,4 @@
+import CoalmineCore
 import Foundation
 
 /// Reads JSON text (RFC 8259) into a `JSONValue` in one pass. Through `JSONDecoder`, `Decodable` could only find a
@@ -118,82 +119,11 @@ struct JSONValueParser {
         }
     }
 
-    /// From the opening quote to just past the closing one.
     private mutating func string() throws -> String {
-        index += 1
-        let start = index
-        // Most strings hold no escape: taken as they stand.
-        while let byte = next, byte != UInt8(ascii: "\\") {
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index - 1]), as: UTF8.self)
-            }
-            guard byte >= 0x20 else { throw failure("a control character inside a string") }
-            index += 1
+        switch JSONString.read(bytes, at: &index) {
+        case .success(let text): return text
+        case .failure(let failure): throw self.failure(failure.description)
         }
-        var utf8 = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
-        while let byte = next {
-            index += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                return String(decoding: utf8, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                guard let escaped = next else { break }
-                index += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0C)
-                case UInt8(ascii: "n"): utf8.append(0x0A)
-                case UInt8(ascii: "r"): utf8.append(0x0D)
-                case UInt8(ascii: "t"): utf8.append(0x09)
-                case UInt8(ascii: "u"): UTF8.encode(try escapedScalar()) { utf8.append($0) }
-                default:
-                    index -= 1
-                    throw failure("an unknown escape")
-                }
-            case ..<0x20:
-                index -= 1
-                throw failure("a control character inside a string")
-            default:
-                utf8.append(byte)
-            }
-        }
-        throw failure("a string that does not end")
-    }
-
-    /// After `\u`: four hex digits, and for a high surrogate the `\u` and low surrogate that must follow.
-    private mutating func escapedScalar() throws -> Unicode.Scalar {
-        let first = try hexQuad()
-        switch first {
-        case 0xD800...0xDBFF:
-            guard index + 2 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-            else { throw failure("a high surrogate without its low surrogate") }
-            index += 2
-            let second = try hexQuad()
-            guard (0xDC00...0xDFFF).contains(second) else { throw failure("a high surrogate without its low surrogate") }
-            return Unicode.Scalar(0x10000 + (UInt32(first - 0xD800) << 10) + UInt32(second - 0xDC00))!
-        case 0xDC00...0xDFFF:
-            throw failure("a low surrogate without its high surrogate")
-        default:
-            return Unicode.Scalar(first)!
-        }
-    }
-
-    private mutating func hexQuad() throws -> UInt16 {
-        var value: UInt16 = 0
-        for _ in 0..<4 {
-            let digit: UInt8
-            switch next ?? 0 {
-            case let byte where (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte): digit = byte - UInt8(ascii: "0")
-            case let byte where (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte): digit = byte - UInt8(ascii: "a") + 10
-            case let byte where (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte): digit = byte - UInt8(ascii: "A") + 10
-            default: throw failure("expected four hex digits after \\u")
-            }
-            value = value << 4 | UInt16(digit)
-            index += 1
-        }
-        return value
     }
 
     private mutating func number() throws -> JSONValue {

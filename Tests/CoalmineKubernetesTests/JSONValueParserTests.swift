@@ -83,6 +83,14 @@ import Testing
         }
     }
 
+    @Test func textThatIsNotUTF8IsRefusedAsJSONDecoderRefusesIt() throws {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0x5C, 0x6E, 0xC3, 0x22]] {
+            #expect(throws: (any Error).self) { try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) }
+            let error = #expect(throws: (any Error).self) { try JSONValue(parsing: Data(bytes)) }
+            #expect("\(error.map { "\($0)" } ?? "")".contains("text that is not UTF-8"))
+        }
+    }
+
     @Test func nestingIsReadAsDeepAsJSONDecoderReadsAndNoDeeper() throws {
         #expect(try parsed(String(repeating: "[", count: 512) + String(repeating: "]", count: 512)) != .null)
         #expect(throws: (any Error).self) {
