@@ -5,9 +5,10 @@
                (wrk, 64 connections, 10 alerts a request, each for one of 1,000 started rollouts), A B A B; the
                ratio of their request rates. Coalmine answers each only once it is durable.
   actions      with the Kubernetes API double serving every rollout's VirtualService: an abort alert's webhook
-               sent -> its PATCH at the double (stamped when the double has decoded the request's head), idle and
-               while 1,000 requests a second of other alerts arrive; a "Roll back" link POSTed -> the PATCH, and
-               -> the read-back GET after it
+               sent -> its PATCH at the double (stamped when the double has decoded the request's head), idle
+               (1,000 aborts, with the disk's own fdatasync latency between them) and while 1,000 requests a
+               second of other alerts arrive (100); a "Roll back" link POSTed -> the PATCH, and -> the read-back
+               GET after it (100)
   delivery N   one Alertmanager delivery of N distinct firing alerts for one rollout: time to the 200, what it
                wrote to the journal (entries, their bytes) and how much the database grew (with its write-ahead log
                checkpointed before and after, so each byte counts once), and the server's peak RSS
@@ -251,12 +252,14 @@ def one_alert(service, name, role):
     }).encode()
 
 
-def bench_actions(binary, double_binary, samples, storm_rate, storm_services):
+def bench_actions(binary, double_binary, idle_samples, samples, storm_rate, storm_services):
     """How long a rollback takes to reach the cluster: an abort alert's webhook sent → its PATCH at the Kubernetes
-    API double (idle, then with `storm_rate` requests a second of 10 new alerts each arriving for other rollouts), and
-    a human's "Roll back" link POSTed → the PATCH and the read-back GET after it."""
+    API double (`idle_samples` on an idle server, then `samples` with `storm_rate` requests a second of 10 new alerts
+    each arriving for other rollouts), and a human's "Roll back" link POSTed → the PATCH and the read-back GET after
+    it. Between idle aborts, once the server has gone quiet, the disk's own latency: one 12 KB write and
+    `fdatasync` in the journal's folder, the sync every idle abort also waits for."""
     work = tempfile.mkdtemp(prefix="coalmine-bench-")
-    rollouts = 3 * samples + storm_services + 1
+    rollouts = idle_samples + 2 * samples + storm_services + 1
     double = KubernetesDouble(double_binary, rollouts)
     try:
         server = Server(binary, work, rollouts=rollouts, kubernetes=double.url)
@@ -279,9 +282,23 @@ def bench_actions(binary, double_binary, samples, storm_rate, storm_services):
             assert response.status == 200, response.status
             return double.first(f"route-{index}", "PATCH", sent) - sent, answered - sent
 
-        idle = [abort(index) for index in range(1, samples + 1) if time.sleep(0.05) is None]
+        probe = os.open(os.path.join(work, "disk-probe"), os.O_RDWR | os.O_CREAT, 0o644)
+        idle, disk_syncs = [], []
+        for index in range(1, idle_samples + 1):
+            time.sleep(0.025)
+            idle.append(abort(index))
+            # After the abort's PATCH the server still reads the route back and journals the result and a notice:
+            # the probe waits for that, so it neither slows nor is slowed by the server's own syncs.
+            time.sleep(0.025)
+            os.pwrite(probe, os.urandom(12288), 0)
+            synced = time.perf_counter()
+            os.fdatasync(probe)
+            disk_syncs.append(time.perf_counter() - synced)
+        os.close(probe)
 
-        storm_first = 3 * samples + 1
+        stormy_first = idle_samples + 1
+        links_first = idle_samples + samples + 1
+        storm_first = idle_samples + 2 * samples + 1
         storm = subprocess.Popen(
             ["wrk", "-t1", "-c64", f"-d{int(2.5 + samples * 0.25)}s", "--timeout", "30s", "-s",
              os.path.join(REPO, "scripts/bench-ingest.lua"), f"http://127.0.0.1:{server.port}/hooks/alertmanager"],
@@ -290,14 +307,14 @@ def bench_actions(binary, double_binary, samples, storm_rate, storm_services):
                  "INGEST_RUN": "9"},
             stdout=subprocess.PIPE, text=True)
         time.sleep(1)
-        stormy = [abort(index) for index in range(samples + 1, 2 * samples + 1) if time.sleep(0.2) is None]
+        stormy = [abort(index) for index in range(stormy_first, stormy_first + samples) if time.sleep(0.2) is None]
         storm_output = storm.communicate()[0]
         storm_result = json.loads(next(l for l in storm_output.splitlines() if l.startswith("INGEST "))[len("INGEST "):])
 
         # Breakers put rollouts in front of a human; the log notifier prints each one's "Roll back" link.
         log_path = os.path.join(work, f"{server.name}.log")
         links = {}
-        for index in range(2 * samples + 1, 3 * samples + 1):
+        for index in range(links_first, links_first + samples):
             status, _ = server.request("POST", "/hooks/alertmanager", one_alert(f"svc-{index}", "CanaryErrorRatioHigh", "breaker"), token)
             assert status == 200, status
         deadline = time.time() + 30
@@ -324,7 +341,8 @@ def bench_actions(binary, double_binary, samples, storm_rate, storm_services):
         server.stop()
         return [
             {"measure": "abort alert -> PATCH, idle", **milliseconds([patched for patched, _ in idle]),
-             "answered_p99_ms": milliseconds([answered for _, answered in idle])["p99_ms"]},
+             "answered_p99_ms": milliseconds([answered for _, answered in idle])["p99_ms"],
+             **{f"disk_sync_{k}": v for k, v in milliseconds(disk_syncs).items() if k != "samples"}},
             {"measure": f"abort alert -> PATCH, storm of other alerts", **milliseconds([patched for patched, _ in stormy]),
              "answered_p99_ms": milliseconds([answered for _, answered in stormy])["p99_ms"],
              "storm_req_per_s": round(storm_result["requests"] / storm_result["seconds"]),
@@ -713,7 +731,8 @@ def main():
     if options.only in (None, "ingest"):
         results.append(bench_ingest(options.binary, 20, 1, rounds=1) if options.smoke else bench_ingest(options.binary, 1000, 10))
     if options.only in (None, "actions"):
-        results += bench_actions(options.binary, options.double, 5, 1000, 20) if options.smoke else bench_actions(options.binary, options.double, 100, 1000, 500)
+        results += (bench_actions(options.binary, options.double, 5, 5, 1000, 20) if options.smoke
+                    else bench_actions(options.binary, options.double, 1000, 100, 1000, 500))
     if options.only in (None, "delivery"):
         results += [bench_delivery(options.binary, count) for count in deliveries]
     if options.only in (None, "restart"):
