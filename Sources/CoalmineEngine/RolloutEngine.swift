@@ -119,6 +119,7 @@ public actor RolloutEngine {
         var firing = try await store.firingAlerts()
         let decoder = JSONDecoder()
         var states: [String: RolloutState] = [:]
+        states.reserveCapacity(config.rollouts.count)
         for spec in config.rollouts {
             if let body = bodies[spec.name] {
                 var state = try decoder.decode(JournalBody.Transition.self, from: Data(body.utf8)).state
