@@ -100,9 +100,15 @@ public struct CoalmineRuntime: Sendable {
     }
 
     /// The journal the config names: the SQLite file, or the PostgreSQL database with the password from its file.
-    public static func openJournal(_ settings: StoreSettings, auditKey: String?, logger: Logger) async throws -> any JournalStore {
-        guard let postgres = settings.postgres else { return try SQLiteJournal(path: settings.sqlitePath, auditKey: auditKey) }
+    /// `readOnly`: as `coalmine audit` reads it, changing nothing (no migration, no record of where keys begin).
+    public static func openJournal(
+        _ settings: StoreSettings, auditKey: String?, readOnly: Bool = false, logger: Logger
+    ) async throws -> any JournalStore {
+        guard let postgres = settings.postgres else {
+            return try SQLiteJournal(path: settings.sqlitePath, auditKey: auditKey, readOnly: readOnly)
+        }
         let password = try postgres.passwordFile.map(SecretFile.read(at:))
-        return try await PostgresJournal(settings: postgres, password: password, auditKey: auditKey, logger: logger)
+        return try await PostgresJournal(
+            settings: postgres, password: password, auditKey: auditKey, readOnly: readOnly, logger: logger)
     }
 }

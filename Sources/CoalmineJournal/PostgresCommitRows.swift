@@ -113,7 +113,7 @@ struct PostgresCommitRows {
         if !settlements.isEmpty {
             let rows = Array(settlements.values)
             let errors = rows.map { $0.outcome.error ?? $0.effect.lastError }
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE outbox SET status = s.status, attempts = s.attempts, next_attempt_at = s.next_at,
                     last_error = CASE WHEN s.has_error THEN s.error END,
@@ -127,7 +127,7 @@ struct PostgresCommitRows {
         }
         for use in linkUses {
             // A plain INSERT: a second use of one nonce must fail the transaction, not pass silently.
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO action_link_use (nonce, rollout, action, actor, used_at)
                 VALUES (\(use.nonce), \(use.rollout), \(use.action.rawValue), \(use.actor), \(use.usedAt.millisecondsSinceEpoch))
@@ -136,7 +136,7 @@ struct PostgresCommitRows {
         if !forgotten.isEmpty {
             // Before the deliveries are inserted: a key forgotten and seen again in one batch is written anew.
             let deliveries = Array(forgotten)
-            try await connection.query(
+            try await connection.run(
                 """
                 DELETE FROM alert_delivery d
                 USING unnest(\(deliveries.map(\.seenAt.millisecondsSinceEpoch))::bigint[],
@@ -195,7 +195,7 @@ struct PostgresCommitRows {
                     \(statement.bind(firing.alert))::text[])
                 """)
         }
-        if let query = try statement.query() { try await connection.query(query, logger: logger) }
+        if let query = try statement.query() { try await connection.run(query, logger: logger) }
     }
 
     private static func nextAttempt(now: Int64) -> (EffectSettlement) -> Int64 {

@@ -17,7 +17,7 @@ extension PostgresJournal {
     public func claimLease(replica: String, advertiseURL: String, lease: Duration) async throws -> LeaseOutcome {
         let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await transaction("renew the leader lease") { [logger] connection in
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO coalmine_replica (id, advertise_url, started_at, heartbeat_at)
                 VALUES (\(replica), \(advertiseURL), clock_timestamp(), clock_timestamp())
@@ -35,7 +35,7 @@ extension PostgresJournal {
             for try await epoch in claimed.decode(Int64.self) {
                 // Pods come and go under new names: the leader forgets replicas silent for twenty leases, so the
                 // list stays the replicas that exist.
-                try await connection.query(
+                try await connection.run(
                     """
                     DELETE FROM coalmine_replica
                     WHERE heartbeat_at < clock_timestamp() - make_interval(secs => \(seconds * Self.replicaForgottenAfterLeases))
@@ -57,7 +57,7 @@ extension PostgresJournal {
     /// Gives the lead up at once (on a graceful stop), so another replica need not wait for the lease to run out.
     public func resign(replica: String, epoch: Int64) async throws {
         try await transaction("resign the lead") { [logger] connection in
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE coalmine_leader SET expires_at = clock_timestamp()
                 WHERE id = 1 AND replica = \(replica) AND epoch = \(epoch)
@@ -73,7 +73,7 @@ extension PostgresJournal {
         do {
             return try await transaction("claim effect \(effect)") { [logger] connection in
                 try await Self.check(fence, connection, logger: logger)
-                try await connection.query(
+                try await connection.run(
                     "UPDATE outbox SET claimed_epoch = \(fence.epoch ?? -1) WHERE id = \(effect)", logger: logger)
                 return true
             }

@@ -25,9 +25,10 @@ public final class PostgresJournal: JournalStore {
     static let chainLock: Int64 = 0x636F_616C_6A6F_7572
 
     /// Connects, migrates the schema (safe when several replicas start at once) and records where audit keys begin,
-    /// as `SQLiteJournal` does.
+    /// as `SQLiteJournal` does. `readOnly` (for `coalmine audit`): nothing is migrated or recorded, and a schema
+    /// other than this build's is refused (`JournalSchemaMismatch`).
     public init(
-        settings: PostgresStoreSettings, password: String?, auditKey: String? = nil,
+        settings: PostgresStoreSettings, password: String?, auditKey: String? = nil, readOnly: Bool = false,
         logger: Logger = Logger(label: "coalmine.postgres")
     ) async throws {
         let tlsConfiguration = try Self.tlsConfiguration(for: settings)
@@ -40,6 +41,8 @@ public final class PostgresJournal: JournalStore {
             database: settings.database, tls: tlsConfiguration.map { .require($0) } ?? .disable)
         configuration.options.maximumConnections = settings.pool
         configuration.options.connectTimeout = .seconds(5)
+        // The server itself then refuses every write on these connections, whatever a query would do.
+        if readOnly { configuration.options.additionalStartupParameters = [("default_transaction_read_only", "on")] }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
@@ -47,16 +50,26 @@ public final class PostgresJournal: JournalStore {
         pool = Task.immediate { await client.run() }
         self.auditKey = auditKey.map(ChainKey.init)
         do {
-            try await PostgresSchema.migrate(client, logger: logger)
-            keyedFrom = try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
-                let recorded = try await connection.query("SELECT keyed_from FROM audit_keying", logger: logger)
-                for try await from in recorded.decode(Int64.self) { return from }
-                guard auditKey != nil else { return nil }
-                let next = try await Self.head(connection, logger: logger).map { $0.sequence + 1 } ?? 1
-                try await connection.query("INSERT INTO audit_keying (keyed_from) VALUES (\(next))", logger: logger)
-                return next
+            if readOnly {
+                let mismatch = JournalSchemaMismatch(
+                    expected: PostgresSchema.versions.map(\.name), applied: try await PostgresSchema.applied(client, logger: logger))
+                guard mismatch.isEmpty else { throw mismatch }
+                keyedFrom = try await client.withConnection { connection in
+                    for try await from in try await connection.query("SELECT keyed_from FROM audit_keying", logger: logger)
+                        .decode(Int64.self)
+                    {
+                        return from
+                    }
+                    return nil
+                }
+            } else {
+                try await PostgresSchema.migrate(client, logger: logger)
+                keyedFrom = try await Self.keyedFrom(client, auditKey: auditKey, logger: logger)
             }
+        } catch let mismatch as JournalSchemaMismatch {
+            pool.cancel()
+            await pool.value
+            throw mismatch
         } catch {
             pool.cancel()
             await pool.value
@@ -65,6 +78,20 @@ public final class PostgresJournal: JournalStore {
         if let keyedFrom, auditKey == nil {
             await close()
             throw AuditKeyMissing(keyedFrom: keyedFrom)
+        }
+    }
+
+    /// Where keyed entries begin: as recorded, or, the first time the journal is opened with a key, the next
+    /// sequence, recorded now.
+    private static func keyedFrom(_ client: PostgresClient, auditKey: String?, logger: Logger) async throws -> Int64? {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
+            let recorded = try await connection.query("SELECT keyed_from FROM audit_keying", logger: logger)
+            for try await from in recorded.decode(Int64.self) { return from }
+            guard auditKey != nil else { return nil }
+            let next = try await Self.head(connection, logger: logger).map { $0.sequence + 1 } ?? 1
+            try await connection.run("INSERT INTO audit_keying (keyed_from) VALUES (\(next))", logger: logger)
+            return next
         }
     }
 
@@ -342,7 +369,7 @@ public final class PostgresJournal: JournalStore {
 
     public func ping() async throws {
         try await read("reach \(location)") { [logger] connection in
-            try await connection.query("SELECT 1", logger: logger)
+            try await connection.run("SELECT 1", logger: logger)
             return ()
         }
     }

@@ -184,12 +184,27 @@ enum PostgresSchema {
         ),
     ]
 
+    /// The versions the database has; none when no coalmine has migrated it yet.
+    static func applied(_ client: PostgresClient, logger: Logger) async throws -> Set<String> {
+        try await client.withConnection { connection in
+            var applied = Set<String>()
+            let exists = try await connection.query("SELECT to_regclass('coalmine_schema') IS NOT NULL", logger: logger)
+            for try await found in exists.decode(Bool.self) where !found { return applied }
+            for try await version in try await connection.query("SELECT version FROM coalmine_schema", logger: logger)
+                .decode(String.self)
+            {
+                applied.insert(version)
+            }
+            return applied
+        }
+    }
+
     /// Brings the database up to the newest version; returns the names of the versions it applied.
     @discardableResult
     static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
-            try await connection.query(
+            try await connection.run("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+            try await connection.run(
                 """
                 CREATE TABLE IF NOT EXISTS coalmine_schema (
                     version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
@@ -203,9 +218,9 @@ enum PostgresSchema {
             var ran: [String] = []
             for version in versions where !applied.contains(version.name) {
                 for statement in version.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query("INSERT INTO coalmine_schema (version) VALUES (\(version.name))", logger: logger)
+                try await connection.run("INSERT INTO coalmine_schema (version) VALUES (\(version.name))", logger: logger)
                 ran.append(version.name)
             }
             return ran

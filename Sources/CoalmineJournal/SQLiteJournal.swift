@@ -9,7 +9,8 @@ public final class SQLiteJournal: JournalStore {
     let pool: DatabasePool
     /// Rows written since the write-ahead log was last copied back; see `afterCommits`.
     private let rowsSinceCheckpoint = Mutex((total: 0, sinceCopy: 0))
-    private let copier: WALCopier
+    /// Nil when the journal is opened read-only: nothing is written, so nothing is copied back.
+    private let copier: WALCopier?
     /// The key each entry's hash is made with (`store.audit.keyFile`), and the first entry made with it: entries
     /// written before the journal had a key keep their plain SHA-256 and still verify.
     private let auditKey: ChainKey?
@@ -18,13 +19,16 @@ public final class SQLiteJournal: JournalStore {
     private let linkedFrom: Int64
 
     /// `auditKey`: the secret entries are keyed with from now on. The first time a journal is opened with one, the
-    /// next sequence is recorded as where keys begin.
-    public init(path: String, auditKey: String? = nil) throws {
+    /// next sequence is recorded as where keys begin. `readOnly` (for `coalmine audit`): SQLite opens the file
+    /// read-only, so nothing is created, migrated or recorded, and a schema other than this build's is refused
+    /// (`JournalSchemaMismatch`).
+    public init(path: String, auditKey: String? = nil, readOnly: Bool = false) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
+        if !directory.isEmpty, !readOnly {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
+        configuration.readonly = readOnly
         // Another process on the same file (`coalmine audit`, a second `serve` started by mistake) waits its turn
         // instead of failing at once.
         configuration.busyMode = .timeout(5)
@@ -36,15 +40,24 @@ public final class SQLiteJournal: JournalStore {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        // Every commit synced to disk before it returns, so a 2xx survives a power cut, not only a crash. Set here,
-        // after the pool switched the file to WAL: GRDB then sets the writer to `synchronous = NORMAL`, which syncs
-        // only when the log is copied back, and a setting made while preparing the connection did not survive it.
-        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-        try Self.migrator.migrate(pool)
-        copier = try WALCopier(path: path)
+        if readOnly {
+            let mismatch = try pool.read { db in
+                JournalSchemaMismatch(expected: Self.migrator.migrations, applied: try Self.migrator.appliedIdentifiers(db))
+            }
+            guard mismatch.isEmpty else { throw mismatch }
+        } else {
+            // Every commit synced to disk before it returns, so a 2xx survives a power cut, not only a crash. Set
+            // here, after the pool switched the file to WAL: GRDB then sets the writer to `synchronous = NORMAL`,
+            // which syncs only when the log is copied back, and a setting made while preparing the connection did
+            // not survive it.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try Self.migrator.migrate(pool)
+        }
+        copier = readOnly ? nil : try WALCopier(path: path)
         self.auditKey = auditKey.map(ChainKey.init)
-        keyedFrom = try pool.write { db in
-            if let recorded = try Int64.fetchOne(db, sql: "SELECT keyed_from FROM audit_keying") { return recorded }
+        let recordedKeyedFrom = { (db: Database) in try Int64.fetchOne(db, sql: "SELECT keyed_from FROM audit_keying") }
+        keyedFrom = try readOnly ? pool.read(recordedKeyedFrom) : pool.write { db in
+            if let recorded = try recordedKeyedFrom(db) { return recorded }
             guard auditKey != nil else { return nil }
             // A bare MAX is one step down the table's b-tree; inside a larger query it would read all of it.
             let next = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0) + 1
@@ -321,7 +334,7 @@ public final class SQLiteJournal: JournalStore {
                 rowsSince.sinceCopy = 0
                 return true
             }
-            if copy { copier.copy() }
+            if copy { copier?.copy() }
         }
         return try await pool.write { db in
             let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1"))

@@ -10,7 +10,8 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Check the journal's tamper evidence.", subcommands: [Verify.self, Head.self])
 
-    /// The journal the config names, with its audit key when there is one.
+    /// The journal the config names, with its audit key when there is one, opened read-only: an audit changes
+    /// nothing, not even the schema.
     static func openJournal(_ config: CoalmineConfig) async throws -> any JournalStore {
         if config.store.postgres == nil, !FileManager.default.fileExists(atPath: config.store.sqlitePath) {
             print("coalmine: no journal at \(config.store.sqlitePath)")
@@ -19,7 +20,11 @@ struct AuditCommand: AsyncParsableCommand {
         let keyFile = config.store.auditKeyFile
         let key = FileManager.default.fileExists(atPath: keyFile) ? try SecretFile.read(at: keyFile) : nil
         do {
-            return try await CoalmineRuntime.openJournal(config.store, auditKey: key, logger: makeLogger("coalmine"))
+            return try await CoalmineRuntime.openJournal(
+                config.store, auditKey: key, readOnly: true, logger: makeLogger("coalmine"))
+        } catch let mismatch as JournalSchemaMismatch {
+            print("coalmine: \(config.store.location): \(mismatch)")
+            throw ExitCode(1)
         } catch let missing as AuditKeyMissing {
             print("coalmine: \(config.store.location): \(missing) (not found at \(keyFile))")
             throw ExitCode(1)

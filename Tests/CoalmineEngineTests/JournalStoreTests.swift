@@ -286,6 +286,79 @@ import Testing
             role: .gate, receivedAt: Timestamp(secondsSinceEpoch: receivedAt))
     }
 
+    @Test(arguments: StoreKind.available) func aCommitTheDatabaseRefusesFailsAndWritesNothing(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let journal = try await scratch.open()
+            try await journal.commit([unit(["{\"a\":1}"])], at: Timestamp(secondsSinceEpoch: 1))
+            // The database refuses one body while the statement runs, as a constraint or a full disk would.
+            switch kind {
+            case .sqlite:
+                try await scratch.tamper(
+                    """
+                    CREATE TRIGGER refuse_two BEFORE INSERT ON journal WHEN NEW.body = '{"a":2}'
+                    BEGIN SELECT RAISE(ABORT, 'refused'); END
+                    """)
+            case .postgres:
+                try await scratch.tamper(
+                    """
+                    CREATE FUNCTION refuse_two() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN IF NEW.body = '{"a":2}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$
+                    """)
+                try await scratch.tamper(
+                    "CREATE TRIGGER refuse_two BEFORE INSERT ON journal FOR EACH ROW EXECUTE FUNCTION refuse_two()")
+            }
+            await #expect(throws: (any Error).self, "a commit that did not happen must not return as if it had") {
+                try await journal.commit([self.unit(["{\"a\":2}"])], at: Timestamp(secondsSinceEpoch: 2))
+            }
+            try await journal.commit([unit(["{\"a\":3}"])], at: Timestamp(secondsSinceEpoch: 3))
+            #expect(try await journal.history(of: "tf-model-service").map(\.body) == ["{\"a\":1}", "{\"a\":3}"])
+            #expect(try await journal.verifyChain() == .intact(entries: 2))
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func anAuditReadsTheJournalWithoutChangingIt(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            let served = try await scratch.open()
+            try await served.commit([unit(["{\"a\":1}", "{\"a\":2}"])], at: Timestamp(secondsSinceEpoch: 1))
+            // Served without a key; audited with one (the key file exists now).
+            let audited = try await scratch.open(auditKey: "an audit key", readOnly: true)
+            #expect(audited.keyedFrom == nil, "an audit does not record where keys begin")
+            #expect(try await audited.verifyChain() == .intact(entries: 2))
+            #expect(try await audited.head()?.sequence == 2)
+            await #expect(throws: (any Error).self, "the store itself refuses writes") {
+                try await audited.commit([self.unit(["{\"a\":3}"])], at: Timestamp(secondsSinceEpoch: 2))
+            }
+            // Had the audit recorded keys from entry 3, this would be refused for want of the key.
+            let servedAgain = try await scratch.open()
+            try await servedAgain.commit([unit(["{\"a\":3}"])], at: Timestamp(secondsSinceEpoch: 2))
+            #expect(try await servedAgain.verifyChain() == .intact(entries: 3))
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func anAuditRefusesASchemaOfAnotherVersionAndLeavesItAsItWas(kind: StoreKind) async throws {
+        try await ScratchStore.with(kind) { scratch in
+            _ = try await scratch.open()
+            let (table, column, newest) = switch kind {
+            case .sqlite: ("grdb_migrations", "identifier", "v16-firing-alerts-name-their-entry")
+            case .postgres: ("coalmine_schema", "version", "v4-deliveries-in-arrival-order")
+            }
+            // As an older coalmine would have left it.
+            try await scratch.tamper("DELETE FROM \(table) WHERE \(column) = '\(newest)'")
+            for attempt in ["first", "second"] {
+                let older = await #expect(throws: JournalSchemaMismatch.self, "\(attempt) audit") {
+                    _ = try await scratch.open(readOnly: true)
+                }
+                #expect(older?.missing == [newest], "the first audit migrated nothing")
+                #expect(older?.description.contains("an older coalmine serves it") == true)
+            }
+            // As a newer coalmine would have left it.
+            try await scratch.tamper("INSERT INTO \(table) (\(column)) VALUES ('\(newest)'), ('v99-from-a-newer-coalmine')")
+            let newer = await #expect(throws: JournalSchemaMismatch.self) { _ = try await scratch.open(readOnly: true) }
+            #expect(newer?.unknown == ["v99-from-a-newer-coalmine"])
+            #expect(newer?.description.contains("a newer coalmine serves it") == true)
+        }
+    }
+
     @Test(.enabled(if: ScratchPostgres.isAvailable)) func replicasStartingTogetherMigrateOnce() async throws {
         let settings = try await ScratchPostgres.freshDatabase()
         let password = try ScratchPostgres.password()

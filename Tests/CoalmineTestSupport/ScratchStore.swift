@@ -52,10 +52,13 @@ public final class ScratchStore: Sendable {
     }
 
     /// Opens the journal (again); each open is a new connection to the same data, as a restart would be.
-    public func open(auditKey: String? = nil) async throws -> any JournalStore {
-        guard let postgres else { return try SQLiteJournal(path: workspace.journalPath, auditKey: auditKey) }
+    /// `readOnly`: as `coalmine audit` opens it.
+    public func open(auditKey: String? = nil, readOnly: Bool = false) async throws -> any JournalStore {
+        guard let postgres else {
+            return try SQLiteJournal(path: workspace.journalPath, auditKey: auditKey, readOnly: readOnly)
+        }
         let journal = try await PostgresJournal(
-            settings: postgres, password: try ScratchPostgres.password(), auditKey: auditKey)
+            settings: postgres, password: try ScratchPostgres.password(), auditKey: auditKey, readOnly: readOnly)
         await opened.add(journal)
         return journal
     }
