@@ -146,21 +146,26 @@ public final class PostgresJournal: JournalStore {
         }
     }
 
+    /// How long an operation waits for a pooled connection before it fails (see `ConnectionWait`).
+    static let connectionWait: Duration = .seconds(5)
+
     func transaction<Result: Sendable>(
-        _ doing: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> Result
+        _ doing: @autoclosure () -> String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await ConnectionWait.run(
+                on: client, within: Self.connectionWait, inTransaction: true, logger: logger, body)
         } catch {
             throw PostgresStoreError(doing: doing(), error)
         }
     }
 
     func read<Result: Sendable>(
-        _ doing: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> Result
+        _ doing: @autoclosure () -> String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await ConnectionWait.run(
+                on: client, within: Self.connectionWait, inTransaction: false, logger: logger, body)
         } catch {
             throw PostgresStoreError(doing: doing(), error)
         }

@@ -359,6 +359,31 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: ScratchPostgres.isAvailable)) func aDatabaseThatGoesAwayFailsACommitWithinSeconds() async throws {
+        try await ScratchStore.with(.postgres) { scratch in
+            let journal = try await scratch.open()
+            try await journal.commit([unit(["{\"a\":1}"])], at: Timestamp(secondsSinceEpoch: 1))
+            try await scratch.setReachable(false)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let refusal = await #expect(throws: PostgresStoreError.self) {
+                try await journal.commit([self.unit(["{\"a\":2}"])], at: Timestamp(secondsSinceEpoch: 2))
+            }
+            let waited = clock.now - started
+            // The pool alone waited until its circuit breaker tripped, a minute after its first failed connection.
+            #expect(waited < .seconds(15), "a webhook gets its 503 in seconds, not after \(waited)")
+            #expect(refusal?.description.contains("no connection to the database within 5 s") == true, "\(refusal.map { "\($0)" } ?? "")")
+            try await scratch.setReachable(true)
+            var recovered = false
+            for _ in 0..<60 where !recovered {
+                recovered = (try? await journal.commit([self.unit(["{\"a\":3}"])], at: Timestamp(secondsSinceEpoch: 3))) != nil
+                if !recovered { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(recovered, "the journal commits again once the database is back")
+            #expect(try await journal.history(of: "tf-model-service").map(\.body) == ["{\"a\":1}", "{\"a\":3}"])
+        }
+    }
+
     @Test(.enabled(if: ScratchPostgres.isAvailable)) func replicasStartingTogetherMigrateOnce() async throws {
         let settings = try await ScratchPostgres.freshDatabase()
         let password = try ScratchPostgres.password()

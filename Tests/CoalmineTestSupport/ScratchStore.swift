@@ -72,6 +72,17 @@ public final class ScratchStore: Sendable {
         }
     }
 
+    /// PostgreSQL only: lets no new connection into the journal's database and ends those open (`false`), as a
+    /// database that went away looks to the pool; or lets connections in again (`true`).
+    public func setReachable(_ reachable: Bool) async throws {
+        guard let postgres else { return }
+        let admin = try ScratchPostgres.adminSettings()
+        try await ScratchPostgres.execute("ALTER DATABASE \(postgres.database) ALLOW_CONNECTIONS \(reachable)", in: admin)
+        guard !reachable else { return }
+        try await ScratchPostgres.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(postgres.database)'", in: admin)
+    }
+
     /// Removes the database's refusal of journal edits, as an owner can; the hash chain must still tell.
     public func dropAppendOnlyGuards() async throws {
         switch kind {
