@@ -60,7 +60,8 @@ public enum ScratchPostgres {
         let connection = try await PostgresConnection.connect(
             configuration: configuration, id: 1, logger: Logger(label: "coalmine.test.postgres"))
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "coalmine.test.postgres"))
+            // Read to the end: an error in a statement that returns rows comes after its row description.
+            for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "coalmine.test.postgres")) {}
         } catch {
             try? await connection.close()
             throw error
