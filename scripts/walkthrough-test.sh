@@ -94,6 +94,11 @@ sqlite3 "$work/cut.db" "DROP TRIGGER journal_no_delete; DELETE FROM journal WHER
 sed "s#$work/data/coalmine.db#$work/cut.db#" "$work/coalmine.yaml" >"$work/cut.yaml"
 check "a journal cut short still has an intact chain" "$binary" audit verify --config "$work/cut.yaml"
 check "but not its anchor" bash -c "! '$binary' audit verify --config '$work/cut.yaml' --expect '$anchor'"
+echo "a-key-of-its-own" >"$work/other-audit-key"
+sed "s#$work/data/audit-key#$work/other-audit-key#" "$work/cut.yaml" >"$work/other-key.yaml"
+check "config/coalmine.yaml names the audit key file" grep -q "$work/data/audit-key" "$work/cut.yaml"
+check "an audit with another key says the key differs, not that the chain broke" bash -c \
+    "out=\$('$binary' audit verify --config '$work/other-key.yaml'); [ \$? -eq 1 ] && grep -q 'the audit key differs from the journal' <<<\"\$out\""
 sqlite3 "$work/data/coalmine.db" "DROP TRIGGER journal_no_update; UPDATE journal SET body = replace(body, 'link:console', 'mallory') WHERE kind = 'human-action' AND body LIKE '%link:console%';"
 check "a tampered journal fails audit verify" bash -c "! '$binary' audit verify --config '$work/coalmine.yaml'"
 check "and names the broken entry" bash -c "'$binary' audit verify --config '$work/coalmine.yaml' | grep -q 'BROKEN at entry'"

@@ -2,6 +2,11 @@
 /// its body, so a peer that sends headers and then stalls is cut off like one that never answers.
 public struct DeadlineExceeded: Error, CustomStringConvertible, Sendable {
     public var timeout: Duration
+
+    public init(timeout: Duration) {
+        self.timeout = timeout
+    }
+
     public var description: String { "no complete answer within \(DurationText.format(timeout))" }
 }
 

@@ -23,9 +23,15 @@ struct AlertWebhookPayload: Decodable, Equatable {
     {
         let payload: AlertWebhookPayload
         // Read where the body was received: a storm's bodies are not copied first.
-        if let scanned = body.withUnsafeReadableBytes({ WebhookPayloadScanner.payload(from: $0) }) {
+        switch body.withUnsafeReadableBytes({ WebhookPayloadScanner.scan($0) }) {
+        case .payload(let scanned):
             payload = scanned
-        } else {
+        case .nestedTooDeep(let offset):
+            throw RequestRejection(
+                status: .badRequest,
+                message: "malformed \(sender) payload: arrays and objects nested deeper than "
+                    + "\(WebhookPayloadScanner.maximumDepth) levels (at byte \(offset))")
+        case .declined:
             payload = try decodeExplaining(Array(buffer: body), sender: sender)
         }
         if let version = payload.version, version != expectedVersion {

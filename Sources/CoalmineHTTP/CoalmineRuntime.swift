@@ -35,18 +35,24 @@ public struct CoalmineRuntime: Sendable {
         notifiers: [any Notifier]? = nil, clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) async throws -> CoalmineRuntime {
         var created: [String] = []
-        func secret(_ path: String) throws -> String {
+        // Replicas on PostgreSQL must hold the same secrets: one made up here would sign links, key the chain or
+        // accept tokens that no other replica does. Only the single embedded server makes its own.
+        let generates = config.store.postgres == nil
+        func secret(_ path: String, _ configKey: String) throws -> String {
+            guard generates else { return try SecretFile.readShared(at: path, configKey: configKey) }
             let (value, isNew) = try SecretFile.readOrCreate(at: path)
             if isNew { created.append(path) }
             return value
         }
         let webhook: Credentials.Webhook
         switch config.server.webhook.auth {
-        case .bearer(let file): webhook = .bearer(token: try secret(file))
-        case .basic(let username, let file): webhook = .basic(username: username, password: try secret(file))
+        case .bearer(let file):
+            webhook = .bearer(token: try secret(file, "server.webhook.auth.bearerTokenFile"))
+        case .basic(let username, let file):
+            webhook = .basic(username: username, password: try secret(file, "server.webhook.auth.basic.passwordFile"))
         }
         let credentials = Credentials(
-            webhook: webhook, apiToken: try secret(config.server.apiTokenFile),
+            webhook: webhook, apiToken: try secret(config.server.apiTokenFile, "server.api.tokenFile"),
             grafanaSignatureSecret: try config.server.webhook.grafanaSignatureSecretFile.map(SecretFile.read(at:)),
             grafanaTimestampHeader: config.server.webhook.grafanaTimestampHeader,
             trustedProxySecret: try config.server.actions.trustedProxy.flatMap { proxy in
@@ -54,17 +60,26 @@ public struct CoalmineRuntime: Sendable {
                 guard case .secretHeader(_, let file) = proxy else { return nil }
                 return try SecretFile.read(at: file)
             })
+        let signingKey = try secret(config.server.actions.signingKeyFile, SharedKey.linkSigning.configKey)
+        let previousSigningKeys = try config.server.actions.previousKeyFiles.map(SecretFile.read(at:))
         let signer = ActionSigner(
-            currentKey: try secret(config.server.actions.signingKeyFile),
-            previousKeys: try config.server.actions.previousKeyFiles.map(SecretFile.read(at:)),
-            linkTTL: config.server.actions.linkTTL)
+            currentKey: signingKey, previousKeys: previousSigningKeys, linkTTL: config.server.actions.linkTTL)
         let links = ActionLinks(publicURL: config.server.publicURL, signer: signer)
 
         let journal: any JournalStore
         if let store {
             journal = store
         } else {
-            journal = try await openJournal(config.store, auditKey: try secret(config.store.auditKeyFile), logger: logger)
+            journal = try await openJournal(
+                config.store, auditKey: try secret(config.store.auditKeyFile, SharedKey.audit.configKey), logger: logger)
+        }
+        do {
+            // Links this process signs must verify on every replica, and links signed before on this one.
+            try await journal.checkKeyID(
+                KeyID.of(signingKey), of: .linkSigning, replacing: Set(previousSigningKeys.map(KeyID.of)))
+        } catch {
+            if store == nil { await journal.close() }
+            throw error
         }
         let registry = PrometheusCollectorRegistry()
         var replica: ReplicaStanding?

@@ -5,21 +5,38 @@ import CoalmineCore
 /// rest without building them.
 ///
 /// It accepts only what `JSONDecoder` accepts and gives the same value (a test holds the two side by side). On
-/// anything it does not like it returns nil and the caller decodes with `JSONDecoder`, whose error names the
-/// problem for the 400 answer: this is a fast path, never a second opinion.
+/// anything it does not like it declines and the caller decodes with `JSONDecoder`, whose error names the
+/// problem for the 400 answer: this is a fast path, never a second opinion. The one thing it refuses itself is
+/// nesting deeper than `JSONDecoder` takes: it skips values it does not read by recursion, and 20,000 nested
+/// arrays in an unknown field overflowed the stack and ended the server.
 struct WebhookPayloadScanner {
-    private let bytes: UnsafeRawBufferPointer
-    private var index = 0
-
-    static func payload(from body: [UInt8]) -> AlertWebhookPayload? {
-        body.withUnsafeBytes { payload(from: $0) }
+    enum Outcome: Equatable {
+        case payload(AlertWebhookPayload)
+        /// Not read here: `JSONDecoder` decides, and explains.
+        case declined
+        /// Arrays and objects nested deeper than `maximumDepth`, first seen at `offset`.
+        case nestedTooDeep(offset: Int)
     }
 
-    static func payload(from bytes: UnsafeRawBufferPointer) -> AlertWebhookPayload? {
+    /// Foundation's JSON parser refuses deeper nesting than this too, so nothing it accepts is refused here.
+    static let maximumDepth = 512
+
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+    private var tooDeepAt: Int?
+
+    static func payload(from body: [UInt8]) -> AlertWebhookPayload? {
+        guard case .payload(let payload) = body.withUnsafeBytes({ scan($0) }) else { return nil }
+        return payload
+    }
+
+    static func scan(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         var scanner = WebhookPayloadScanner(bytes: bytes)
-        guard let payload = scanner.payload() else { return nil }
+        let payload = scanner.payload()
+        if let offset = scanner.tooDeepAt { return .nestedTooDeep(offset: offset) }
+        guard let payload else { return .declined }
         scanner.skipWhitespace()
-        return scanner.index == bytes.count ? payload : nil
+        return scanner.index == bytes.count ? .payload(payload) : .declined
     }
 
     private init(bytes: UnsafeRawBufferPointer) {
@@ -33,7 +50,7 @@ struct WebhookPayloadScanner {
             switch key {
             case "version": scanner.readOnce(&version) { $0.optionalString() }
             case "alerts": scanner.readOnce(&alerts) { $0.array { $0.alert() } }
-            default: scanner.skipValue()
+            default: scanner.skipValue(depth: 1)
             }
         }
         guard complete, let alerts else { return nil }
@@ -55,7 +72,7 @@ struct WebhookPayloadScanner {
             case "annotations": scanner.readOnce(&annotations) { $0.null() ? .some(nil) : $0.stringMap().map { $0 } }
             case "endsAt": scanner.readOnce(&endsAt) { $0.optionalString() }
             case "fingerprint": scanner.readOnce(&fingerprint) { $0.optionalString() }
-            default: scanner.skipValue()
+            default: scanner.skipValue(depth: 3)
             }
         }
         guard complete, let status, let labels, let startsAt else { return nil }
@@ -125,13 +142,18 @@ struct WebhookPayloadScanner {
         return try? JSONString.read(bytes, at: &index).get()
     }
 
-    /// Skips any value, checking its shape as it goes.
-    private mutating func skipValue() -> Bool {
+    /// Skips any value, checking its shape as it goes. `depth`: how many arrays and objects enclose it.
+    private mutating func skipValue(depth: Int) -> Bool {
         guard index < bytes.count else { return false }
         switch bytes[index] {
         case UInt8(ascii: "\""): return string() != nil
-        case UInt8(ascii: "{"): return object { scanner, _ in scanner.skipValue() }
-        case UInt8(ascii: "["): return array { $0.skipValue() ? true : nil } != nil
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            guard depth < Self.maximumDepth else {
+                tooDeepAt = index
+                return false
+            }
+            if bytes[index] == UInt8(ascii: "{") { return object { scanner, _ in scanner.skipValue(depth: depth + 1) } }
+            return array { $0.skipValue(depth: depth + 1) ? true : nil } != nil
         case UInt8(ascii: "t"): return literal("true")
         case UInt8(ascii: "f"): return literal("false")
         case UInt8(ascii: "n"): return null()

@@ -55,6 +55,11 @@ public protocol JournalStore: Sendable {
     /// The newest entry, nil for an empty journal.
     func head() async throws -> JournalHead?
 
+    /// Checks the id of a key every writer of this journal must share (`KeyID.of` the key): recorded the first
+    /// time, and in place of the one on record when that one is in `previous` (a rotation). Throws
+    /// `SharedKeyDiffers` for any other id. (The audit key is checked when the journal opens.)
+    func checkKeyID(_ id: String, of key: SharedKey, replacing previous: Set<String>) async throws
+
     /// The first entry hashed with the audit key; nil while no entry is keyed.
     var keyedFrom: Int64? { get }
 

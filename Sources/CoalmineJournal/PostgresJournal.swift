@@ -54,6 +54,13 @@ public final class PostgresJournal: JournalStore {
                 let mismatch = JournalSchemaMismatch(
                     expected: PostgresSchema.versions.map(\.name), applied: try await PostgresSchema.applied(client, logger: logger))
                 guard mismatch.isEmpty else { throw mismatch }
+                if let auditKey {
+                    let differs = try await client.withConnection { connection in
+                        try await Self.checkKeyID(
+                            KeyID.of(auditKey), of: .audit, replacing: [], on: connection, recording: false, logger: logger)
+                    }
+                    if let differs { throw differs }
+                }
                 keyedFrom = try await client.withConnection { connection in
                     for try await from in try await connection.query("SELECT keyed_from FROM audit_keying", logger: logger)
                         .decode(Int64.self)
@@ -70,6 +77,10 @@ public final class PostgresJournal: JournalStore {
             pool.cancel()
             await pool.value
             throw mismatch
+        } catch let differs as SharedKeyDiffers {
+            pool.cancel()
+            await pool.value
+            throw differs
         } catch {
             pool.cancel()
             await pool.value
@@ -84,15 +95,62 @@ public final class PostgresJournal: JournalStore {
     /// Where keyed entries begin: as recorded, or, the first time the journal is opened with a key, the next
     /// sequence, recorded now.
     private static func keyedFrom(_ client: PostgresClient, auditKey: String?, logger: Logger) async throws -> Int64? {
-        try await client.withTransaction(logger: logger) { connection in
+        let (keyedFrom, differs) = try await client.withTransaction(logger: logger) { connection in
             try await connection.run("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
-            let recorded = try await connection.query("SELECT keyed_from FROM audit_keying", logger: logger)
-            for try await from in recorded.decode(Int64.self) { return from }
-            guard auditKey != nil else { return nil }
-            let next = try await Self.head(connection, logger: logger).map { $0.sequence + 1 } ?? 1
-            try await connection.run("INSERT INTO audit_keying (keyed_from) VALUES (\(next))", logger: logger)
-            return next
+            // Before anything is keyed with it: a key that differs from the journal's must not extend its chain.
+            if let auditKey {
+                let differs = try await Self.checkKeyID(
+                    KeyID.of(auditKey), of: .audit, replacing: [], on: connection, recording: true, logger: logger)
+                if let differs { return (Int64?.none, Optional(differs)) }
+            }
+            return (try await Self.recordKeyedFrom(connection, auditKey: auditKey, logger: logger), nil)
         }
+        if let differs { throw differs }
+        return keyedFrom
+    }
+
+    private static func recordKeyedFrom(_ connection: PostgresConnection, auditKey: String?, logger: Logger) async throws
+        -> Int64?
+    {
+        let recorded = try await connection.query("SELECT keyed_from FROM audit_keying", logger: logger)
+        for try await from in recorded.decode(Int64.self) { return from }
+        guard auditKey != nil else { return nil }
+        let next = try await Self.head(connection, logger: logger).map { $0.sequence + 1 } ?? 1
+        try await connection.run("INSERT INTO audit_keying (keyed_from) VALUES (\(next))", logger: logger)
+        return next
+    }
+
+    public func checkKeyID(_ id: String, of key: SharedKey, replacing previous: Set<String>) async throws {
+        let differs = try await transaction("check the \(key.rawValue) key's id") { [logger] connection in
+            try await Self.checkKeyID(id, of: key, replacing: previous, on: connection, recording: true, logger: logger)
+        }
+        if let differs { throw differs }
+    }
+
+    /// Records `id` the first time, or in place of one on record that is in `previous`; returns what differs for
+    /// any other id. Replicas starting at once agree: the first insert wins and every other one reads it back.
+    /// `recording` false (a read-only audit) only compares.
+    private static func checkKeyID(
+        _ id: String, of key: SharedKey, replacing previous: Set<String>, on connection: PostgresConnection,
+        recording: Bool, logger: Logger
+    ) async throws -> SharedKeyDiffers? {
+        if recording {
+            try await connection.run(
+                "INSERT INTO shared_key (name, key_id) VALUES (\(key.rawValue), \(id)) ON CONFLICT (name) DO NOTHING",
+                logger: logger)
+        }
+        var recorded: String?
+        let rows = try await connection.query(
+            "SELECT key_id FROM shared_key WHERE name = \(key.rawValue)", logger: logger)
+        for try await found in rows.decode(String.self) { recorded = found }
+        guard let recorded, recorded != id else { return nil }
+        guard previous.contains(recorded) else { return SharedKeyDiffers(key: key, recorded: recorded, given: id) }
+        if recording {
+            try await connection.run(
+                "UPDATE shared_key SET key_id = \(id) WHERE name = \(key.rawValue) AND key_id = \(recorded)",
+                logger: logger)
+        }
+        return nil
     }
 
     /// From now on every commit checks, in its own transaction, that `fence.replica` leads in `fence.epoch`, and

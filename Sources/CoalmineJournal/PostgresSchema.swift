@@ -182,6 +182,22 @@ enum PostgresSchema {
                 "ALTER TABLE alert_delivery DROP CONSTRAINT alert_delivery_pkey"
             ]
         ),
+        (
+            "v5-shared-key-ids",
+            [
+                // The id of each key every replica must share (`SharedKey`), recorded on first use. The audit key's
+                // is fixed; the link signing key's is replaced by a rotation.
+                "CREATE TABLE shared_key (name TEXT PRIMARY KEY, key_id TEXT NOT NULL)",
+                """
+                CREATE TRIGGER shared_key_no_delete BEFORE DELETE ON shared_key
+                    FOR EACH ROW EXECUTE FUNCTION coalmine_refuse_change()
+                """,
+                """
+                CREATE TRIGGER shared_key_audit_fixed BEFORE UPDATE ON shared_key
+                    FOR EACH ROW WHEN (OLD.name = 'audit') EXECUTE FUNCTION coalmine_refuse_change()
+                """,
+            ]
+        ),
     ]
 
     /// The versions the database has; none when no coalmine has migrated it yet.

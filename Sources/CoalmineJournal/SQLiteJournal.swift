@@ -56,14 +56,22 @@ public final class SQLiteJournal: JournalStore {
         copier = readOnly ? nil : try WALCopier(path: path)
         self.auditKey = auditKey.map(ChainKey.init)
         let recordedKeyedFrom = { (db: Database) in try Int64.fetchOne(db, sql: "SELECT keyed_from FROM audit_keying") }
-        keyedFrom = try readOnly ? pool.read(recordedKeyedFrom) : pool.write { db in
-            if let recorded = try recordedKeyedFrom(db) { return recorded }
-            guard auditKey != nil else { return nil }
-            // A bare MAX is one step down the table's b-tree; inside a larger query it would read all of it.
-            let next = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0) + 1
-            try db.execute(sql: "INSERT INTO audit_keying (keyed_from) VALUES (?)", arguments: [next])
-            return next
-        }
+        let auditKeyID = auditKey.map { KeyID.of($0) }
+        keyedFrom = try readOnly
+            ? pool.read { db in
+                if let auditKeyID { try Self.checkKeyID(auditKeyID, of: .audit, replacing: [], in: db, recording: false) }
+                return try recordedKeyedFrom(db)
+            }
+            : pool.write { db in
+                // Before anything is keyed with it: a key that differs from the journal's must not extend its chain.
+                if let auditKeyID { try Self.checkKeyID(auditKeyID, of: .audit, replacing: [], in: db, recording: true) }
+                if let recorded = try recordedKeyedFrom(db) { return recorded }
+                guard auditKey != nil else { return nil }
+                // A bare MAX is one step down the table's b-tree; inside a larger query it would read all of it.
+                let next = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0) + 1
+                try db.execute(sql: "INSERT INTO audit_keying (keyed_from) VALUES (?)", arguments: [next])
+                return next
+            }
         if let keyedFrom, auditKey == nil { throw AuditKeyMissing(keyedFrom: keyedFrom) }
         linkedFrom = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT sequence FROM journal_linked_from") ?? 1 }
     }
@@ -320,7 +328,42 @@ public final class SQLiteJournal: JournalStore {
                     CREATE UNIQUE INDEX firing_alert_by_arrival ON firing_alert(received_at, rollout, fingerprint);
                     """)
         }
+        migrator.registerMigration("v17-shared-key-ids") { db in
+            // The id of each key every writer must share (`SharedKey`), recorded on first use. The audit key's is
+            // fixed; the link signing key's is replaced by a rotation.
+            try db.execute(
+                sql: """
+                    CREATE TABLE shared_key (name TEXT PRIMARY KEY, key_id TEXT NOT NULL);
+                    CREATE TRIGGER shared_key_no_delete BEFORE DELETE ON shared_key
+                        BEGIN SELECT RAISE(ABORT, 'a shared key on record stays on record'); END;
+                    CREATE TRIGGER shared_key_audit_fixed BEFORE UPDATE ON shared_key WHEN OLD.name = 'audit'
+                        BEGIN SELECT RAISE(ABORT, 'the audit key is fixed'); END;
+                    """)
+        }
         return migrator
+    }
+
+    public func checkKeyID(_ id: String, of key: SharedKey, replacing previous: Set<String>) async throws {
+        try await pool.write { db in try Self.checkKeyID(id, of: key, replacing: previous, in: db, recording: true) }
+    }
+
+    /// Records `id` the first time, or in place of one on record that is in `previous`; throws `SharedKeyDiffers`
+    /// for any other. `recording` false (a read-only audit) only compares.
+    private static func checkKeyID(
+        _ id: String, of key: SharedKey, replacing previous: Set<String>, in db: Database, recording: Bool
+    ) throws {
+        let recorded = try String.fetchOne(db, sql: "SELECT key_id FROM shared_key WHERE name = ?", arguments: [key.rawValue])
+        guard let recorded else {
+            if recording {
+                try db.execute(sql: "INSERT INTO shared_key (name, key_id) VALUES (?, ?)", arguments: [key.rawValue, id])
+            }
+            return
+        }
+        guard recorded != id else { return }
+        guard previous.contains(recorded) else { throw SharedKeyDiffers(key: key, recorded: recorded, given: id) }
+        if recording {
+            try db.execute(sql: "UPDATE shared_key SET key_id = ? WHERE name = ?", arguments: [id, key.rawValue])
+        }
     }
 
     @discardableResult

@@ -19,7 +19,9 @@ actor CredentialCache {
         self.clock = clock
     }
 
-    func current() async throws -> Material {
+    /// `timeout`: what is left of the request's deadline. An exec plugin gets no more than that, so a hung one
+    /// costs a request what `kubernetes.requestTimeout` says and no more.
+    func current(timeout: Duration) async throws -> Material {
         if let cached, validUntil.map({ clock() < $0 }) ?? true { return cached }
         var material = Material(token: nil, clientCertificate: source.clientCertificate)
         validUntil = nil
@@ -32,7 +34,7 @@ actor CredentialCache {
             material.token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             validUntil = clock() + maxAge
         case .exec(let plugin)?:
-            let output = try await plugin.run()
+            let output = try await plugin.run(timeout: timeout)
             material.token = output.token
             if let certificate = output.clientCertificatePEM, let key = output.clientKeyPEM {
                 material.clientCertificate = (certificate, key)

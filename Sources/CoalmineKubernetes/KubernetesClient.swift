@@ -70,9 +70,16 @@ public final class KubernetesClient: Sendable {
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: Data?, contentType: String?) async throws -> JSONValue {
+        // One deadline for the whole call: credentials (an exec plugin may hang), connect, headers and body.
+        let deadline = ContinuousClock.now + timeout
+        func remaining() throws -> Duration {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { throw DeadlineExceeded(timeout: timeout) }
+            return left
+        }
         var refreshed = false
         while true {
-            let material = try await credentials.current()
+            let material = try await credentials.current(timeout: try remaining())
             var request = HTTPClientRequest(url: baseURL + path)
             request.method = method
             request.headers.add(name: "Accept", value: "application/json")
@@ -86,10 +93,17 @@ public final class KubernetesClient: Sendable {
                 }
                 request.tlsConfiguration = tls
             }
-            let (status, data) = try await withDeadline(timeout) { [http, request] in
-                let response = try await http.execute(request, deadline: .distantFuture)
-                let bytes = try await response.body.collect(upTo: 16 << 20)
-                return (response.status, Data(bytes.readableBytesView))
+            let status: HTTPResponseStatus
+            let data: Data
+            do {
+                (status, data) = try await withDeadline(try remaining()) { [http, request] in
+                    let response = try await http.execute(request, deadline: .distantFuture)
+                    let bytes = try await response.body.collect(upTo: 16 << 20)
+                    return (response.status, Data(bytes.readableBytesView))
+                }
+            } catch is DeadlineExceeded {
+                // Named by the whole call's deadline, which is what the user set, not by what was left of it.
+                throw DeadlineExceeded(timeout: timeout)
             }
             if status == .unauthorized, !refreshed {
                 // Tokens rotate and exec credentials expire: try once more with fresh ones.

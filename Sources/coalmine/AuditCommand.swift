@@ -25,6 +25,9 @@ struct AuditCommand: AsyncParsableCommand {
         } catch let mismatch as JournalSchemaMismatch {
             print("coalmine: \(config.store.location): \(mismatch)")
             throw ExitCode(1)
+        } catch let differs as SharedKeyDiffers {
+            print("coalmine: \(config.store.location): \(differs) (the key at \(keyFile))")
+            throw ExitCode(1)
         } catch let missing as AuditKeyMissing {
             print("coalmine: \(config.store.location): \(missing) (not found at \(keyFile))")
             throw ExitCode(1)

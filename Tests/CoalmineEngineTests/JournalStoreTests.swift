@@ -339,8 +339,8 @@ import Testing
         try await ScratchStore.with(kind) { scratch in
             _ = try await scratch.open()
             let (table, column, newest) = switch kind {
-            case .sqlite: ("grdb_migrations", "identifier", "v16-firing-alerts-name-their-entry")
-            case .postgres: ("coalmine_schema", "version", "v4-deliveries-in-arrival-order")
+            case .sqlite: ("grdb_migrations", "identifier", "v17-shared-key-ids")
+            case .postgres: ("coalmine_schema", "version", "v5-shared-key-ids")
             }
             // As an older coalmine would have left it.
             try await scratch.tamper("DELETE FROM \(table) WHERE \(column) = '\(newest)'")

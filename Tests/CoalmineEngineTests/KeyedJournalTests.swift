@@ -100,11 +100,22 @@ import Testing
             #expect(entries[3].hash == plainHash(entries[3], "audit-secret"), "entry 4 on is keyed")
 
             await #expect(throws: AuditKeyMissing.self) { _ = try await scratch.open() }
+            let differs = await #expect(throws: SharedKeyDiffers.self, "the journal knows its key's id") {
+                _ = try await scratch.open(auditKey: "guessed")
+            }
+            #expect(differs?.key == .audit)
+            // Without the id on record (as an owner could remove it), the chain itself still tells.
+            switch kind {
+            case .sqlite: try await scratch.tamper("DROP TRIGGER shared_key_no_delete")
+            case .postgres: try await scratch.tamper("DROP TRIGGER shared_key_no_delete ON shared_key")
+            }
+            try await scratch.tamper("DELETE FROM shared_key")
             let wrongKey = try await scratch.open(auditKey: "guessed")
             #expect(try await wrongKey.verifyChain() == .broken(sequence: 4, reason: "its content does not match its hash"))
             await #expect(throws: (any Error).self, "where keys begin cannot be moved") {
                 try await scratch.tamper("UPDATE audit_keying SET keyed_from = 100")
             }
+            try await scratch.tamper("DELETE FROM shared_key")
             #expect(try await scratch.open(auditKey: "audit-secret").keyedFrom == 4)
         }
     }

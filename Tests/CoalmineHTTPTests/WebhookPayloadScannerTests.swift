@@ -71,4 +71,38 @@ import Testing
         let body = #"{"alerts":[{"status":"firing","status":"resolved","labels":{},"startsAt":"s"}]}"#
         #expect(WebhookPayloadScanner.payload(from: Array(body.utf8)) == nil)
     }
+
+    /// A valid payload whose unknown top-level field holds `depth` nested arrays, so the body nests `depth + 1` deep.
+    static func nested(_ depth: Int) -> [UInt8] {
+        Array(
+            (#"{"unknownField":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+                + #","alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":"2027-01-15T08:00:00Z"}]}"#).utf8)
+    }
+
+    /// 20,000 nested arrays overflowed the stack of the scanner's recursion and ended the server.
+    @Test func deepNestingIsRefusedWithoutRecursingIntoIt() {
+        let body = Self.nested(20_000)
+        let outcome = body.withUnsafeBytes { WebhookPayloadScanner.scan($0) }
+        #expect(outcome == .nestedTooDeep(offset: 16 + WebhookPayloadScanner.maximumDepth - 1))
+        do {
+            _ = try AlertWebhookPayload.decode(ByteBuffer(bytes: body), expectedVersion: "4", sender: "Alertmanager")
+            Issue.record("a body nested 20,001 deep was accepted")
+        } catch {
+            #expect(error.status == .badRequest)
+            #expect(error.message.contains("nested deeper than 512 levels"), "\(error.message)")
+        }
+    }
+
+    /// Around the limit the scanner refuses exactly what `JSONDecoder` refuses, so the limit turns nothing away
+    /// that was accepted before.
+    @Test(arguments: [509, 510, 511, 512, 513]) func theDepthLimitIsJSONDecoders(_ depth: Int) {
+        let body = Self.nested(depth)
+        let decoderAccepts = (try? JSONDecoder().decode(AlertWebhookPayload.self, from: Data(body))) != nil
+        let outcome = body.withUnsafeBytes { WebhookPayloadScanner.scan($0) }
+        if case .payload = outcome {
+            #expect(decoderAccepts, "depth \(depth + 1): the scanner accepted what JSONDecoder refuses")
+        } else {
+            #expect(!decoderAccepts, "depth \(depth + 1): the scanner refused what JSONDecoder accepts: \(outcome)")
+        }
+    }
 }

@@ -26,6 +26,23 @@ import Testing
         }
     }
 
+    /// One 40 KB body used to end the process: the scanner recursed into 20,000 nested arrays of a field it skips.
+    @Test func aBodyNestedTwentyThousandDeepIsA400AndTheServerGoesOn() async throws {
+        let fixture = try await AppFixture()
+        try await fixture.test { client in
+            try await fixture.startRollout(client)
+            let hostile = try await client.execute(
+                uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth,
+                body: ByteBuffer(bytes: WebhookPayloadScannerTests.nested(20_000)))
+            #expect(hostile.status == .badRequest)
+            #expect(hostile.text.contains("nested deeper than 512 levels"), "\(hostile.text)")
+            let next = try await client.execute(
+                uri: "/hooks/alertmanager", method: .post, headers: fixture.webhookAuth, body: alertmanagerBody())
+            #expect(next.status == .ok, "the next delivery is taken as usual")
+            #expect(next.json["transitions"] as? Int == 1)
+        }
+    }
+
     @Test func aDuplicateDeliveryProducesNoSecondTransition() async throws {
         let fixture = try await AppFixture()
         try await fixture.test { client in

@@ -49,6 +49,24 @@ import Testing
         #expect(kill(pid, 0) != 0, "the plugin process is gone")
     }
 
+    @Test func aHungPluginCostsARequestTheRequestTimeoutNotThePluginsOwnDeadline() async throws {
+        let workspace = try TestWorkspace()
+        let hung = try plugin("exec sleep 600", in: workspace)
+        // No API server needs to listen: the plugin runs before any connection is made.
+        let client = try KubernetesClient(
+            endpoint: ClusterEndpoint(server: "http://127.0.0.1:9", credentials: CredentialSource(bearer: .exec(hung))),
+            timeout: .seconds(1))
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await client.get("/api/v1/namespaces/ml")
+        } throws: { error in
+            "\(error)".contains("did not answer")
+        }
+        try await client.shutdown()
+        // Without one deadline for the whole request the plugin had its own 30 s.
+        #expect(started.duration(to: .now) < .seconds(10), "kubernetes.requestTimeout (1 s) bounds the plugin too")
+    }
+
     @Test func aFailingPluginSaysHowItEndedAndWhatItPrinted() async throws {
         let workspace = try TestWorkspace()
         let failing = try plugin("echo 'token expired; run gcloud auth login' >&2\nexit 3", in: workspace)

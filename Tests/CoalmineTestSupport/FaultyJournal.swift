@@ -108,4 +108,7 @@ public final class FaultyJournal: JournalStore {
     }
     public func head() async throws -> JournalHead? { try await inner.head() }
     public var keyedFrom: Int64? { inner.keyedFrom }
+    public func checkKeyID(_ id: String, of key: SharedKey, replacing previous: Set<String>) async throws {
+        try await inner.checkKeyID(id, of: key, replacing: previous)
+    }
 }

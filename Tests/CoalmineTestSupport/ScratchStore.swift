@@ -43,11 +43,15 @@ public final class ScratchStore: Sendable {
     }
 
     /// The config's `store:` mapping for this journal, as flow YAML.
-    public var storeYAML: String {
-        guard let postgres else { return "{ sqlite: { path: \"\(workspace.journalPath)\" } }" }
+    public var storeYAML: String { storeYAML(auditKeyFile: nil) }
+
+    /// The same, with `store.audit.keyFile`.
+    public func storeYAML(auditKeyFile: String?) -> String {
+        let audit = auditKeyFile.map { ", audit: { keyFile: \"\($0)\" }" } ?? ""
+        guard let postgres else { return "{ sqlite: { path: \"\(workspace.journalPath)\" }\(audit) }" }
         return """
             { postgres: { url: "postgres://\(postgres.user)@\(postgres.host):\(postgres.port)/\(postgres.database)?sslmode=disable", \
-            passwordFile: "\(postgres.passwordFile ?? "")" } }
+            passwordFile: "\(postgres.passwordFile ?? "")" }\(audit) }
             """
     }
 

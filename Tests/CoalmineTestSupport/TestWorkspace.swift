@@ -21,10 +21,11 @@ public final class TestWorkspace: Sendable {
     /// The example rollout with test-sized times. `rolloutExtra` is YAML added under the rollout (indented by
     /// four spaces), `webhookExtra` under `server.webhook` (by four), `webhookAuth` replaces the bearer token.
     /// `actions` replaces the `server.actions` mapping (flow YAML); `notifiers` replaces the list of notifiers (flow
-    /// YAML, one per line, indented by two); `serverExtra` goes under `server` (indented by two).
+    /// YAML, one per line, indented by two); `serverExtra` goes under `server` (indented by two); `store` replaces
+    /// the `store:` mapping (flow YAML, e.g. `ScratchStore.storeYAML`).
     public func config(
         rolloutExtra extra: String = "", webhookAuth: String? = nil, webhookExtra: String = "", actions: String? = nil,
-        notifiers: String = "  - { name: console, type: log }", serverExtra: String = ""
+        notifiers: String = "  - { name: console, type: log }", serverExtra: String = "", store: String? = nil
     ) throws -> CoalmineConfig {
         try ConfigLoader.parse(
             """
@@ -37,8 +38,7 @@ public final class TestWorkspace: Sendable {
               api: { tokenFile: "\(directory)/api-token" }
               actions: \(actions ?? "{ signingKeyFile: \"\(directory)/action-key\" }")
             \(serverExtra)
-            store:
-              sqlite: { path: "\(journalPath)" }
+            store: \(store ?? "{ sqlite: { path: \"\(journalPath)\" } }")
             notifiers:
             \(notifiers)
             defaults:
