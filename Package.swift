@@ -152,10 +152,19 @@ let package = Package(
             dependencies: ["CoalmineTestSupport"],
             path: "Tests/KubernetesAPIDoubleServer"
         ),
+        // The fuzz targets: each reader of outside bytes in the core, beside its Foundation twin where it has one.
+        // Depends on the core alone, so the fuzzer build (scripts/fuzz.sh) instruments only what it fuzzes.
+        .target(name: "CoalmineFuzzTargets", dependencies: ["CoalmineCore"]),
+        // libFuzzer's entry point (scripts/fuzz.sh builds it with -sanitize=fuzzer); built plainly, a replayer.
+        .executableTarget(
+            name: "CoalmineFuzz",
+            dependencies: ["CoalmineFuzzTargets"],
+            path: "Fuzz/CoalmineFuzz"
+        ),
         .testTarget(
             name: "CoalmineCoreTests",
             dependencies: [
-                "CoalmineCore",
+                "CoalmineCore", "CoalmineFuzzTargets",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -14,6 +14,10 @@
                checkpointed before and after, so each byte counts once), and the server's peak RSS
   restart N    a journal of N entries: time from start to /readyz 200, and RSS once ready, beside the same for an
                empty journal
+  crash N      the restart after `kill -9`: (1) a journal of N entries written while the server ran, so they are
+               still in the write-ahead log when it dies; (2) a webhook storm on 100 started rollouts (their gate
+               alerts all left firing), killed as the storm ends. Time to /readyz 200 and RSS once ready, beside a
+               fresh server's and, for the storm, beside a clean restart (SIGTERM) of the same journal
   rollouts N   N configured rollouts, every one started: time from a restart to /readyz 200, and RSS once ready
   lateness N   N rollouts baking 1 s a step, all started: how late each scheduled step was journaled after its
                bake ended (median, worst); how long the outbox took to drain (every weight change and notice
@@ -470,6 +474,70 @@ def bench_restart(binary, count):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def wal_mib(database):
+    wal = database + "-wal"
+    return round(os.path.getsize(wal) / 2**20, 1) if os.path.exists(wal) else 0.0
+
+
+def bench_crash(binary, count, storm_seconds):
+    """The restart after kill -9, with the journal's newest pages still in the write-ahead log."""
+    results = []
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    try:
+        server = Server(binary, work)
+        server.start()
+        fresh_rss, _ = server.memory()
+        # Written beside the running server, whose open connections keep the log from being folded back.
+        fill_journal(server.database, count)
+        server.process.kill()
+        server.process.wait()
+        wal = wal_mib(server.database)
+        ready = server.start()
+        rss, _ = server.memory()
+        server.stop()
+        results.append({
+            "measure": f"restart after kill -9, {count} journal entries", "entries": count, "wal_mib_at_kill": wal,
+            "seconds_to_ready": round(ready, 3), "rss_mib": round(rss, 1), "fresh_rss_mib": round(fresh_rss, 1),
+            "rss_over_fresh_mib": round(rss - fresh_rss, 1),
+        })
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    work = tempfile.mkdtemp(prefix="coalmine-bench-")
+    try:
+        server = Server(binary, work, rollouts=101)
+        server.start()
+        fresh_rss, _ = server.memory()
+        start_all(server, [f"svc-{i}" for i in range(1, 101)])
+        a_minute_ago = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))
+        storm = wrk(f"http://127.0.0.1:{server.port}/hooks/alertmanager",
+                    {"INGEST_SERVICES": "100", "INGEST_RUN": "0", "INGEST_STARTS_AT": a_minute_ago,
+                     "INGEST_FORMAT": "webhook", "INGEST_TOKEN": server.secret("webhook-token")}, storm_seconds)
+        serving_rss, _ = server.memory()
+        server.process.kill()
+        server.process.wait()
+        wal = wal_mib(server.database)
+        with sqlite3.connect(server.database) as db:
+            entries = db.execute("SELECT count(*) FROM journal").fetchone()[0]
+            firing = db.execute("SELECT count(*) FROM firing_alert").fetchone()[0]
+        crash_ready = server.start()
+        crash_rss, _ = server.memory()
+        server.stop()
+        clean_ready = server.start()
+        clean_rss, _ = server.memory()
+        server.stop()
+        results.append({
+            "measure": f"restart after kill -9 in a {storm_seconds} s storm", "entries": entries,
+            "firing_alerts": firing, "wal_mib_at_kill": wal, "storm_req_per_s": storm["requests_per_second"],
+            "serving_rss_mib": round(serving_rss, 1), "seconds_to_ready": round(crash_ready, 3),
+            "rss_mib": round(crash_rss, 1), "clean_restart_seconds_to_ready": round(clean_ready, 3),
+            "clean_restart_rss_mib": round(clean_rss, 1), "fresh_rss_mib": round(fresh_rss, 1),
+            "kib_per_firing_alert": round((crash_rss - fresh_rss) * 1024 / max(firing, 1), 2),
+        })
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
 def bench_rollouts(binary, count):
     work = tempfile.mkdtemp(prefix="coalmine-bench-")
     try:
@@ -721,7 +789,7 @@ def main():
     parser.add_argument("double", help="the KubernetesAPIDoubleServer binary")
     parser.add_argument("--smoke", action="store_true", help="small sizes: proves the benchmarks still run")
     parser.add_argument("--json", help="also write the results here")
-    parser.add_argument("--only", choices=["ingest", "actions", "delivery", "restart", "rollouts", "lateness", "postgres", "failover"],
+    parser.add_argument("--only", choices=["ingest", "actions", "delivery", "restart", "crash", "rollouts", "lateness", "postgres", "failover"],
                         help="run one kind of measure")
     options = parser.parse_args()
     deliveries = [1, 100] if options.smoke else [1, 100, 800, 10000]
@@ -737,6 +805,8 @@ def main():
         results += [bench_delivery(options.binary, count) for count in deliveries]
     if options.only in (None, "restart"):
         results.append(bench_restart(options.binary, restart))
+    if options.only in (None, "crash"):
+        results += bench_crash(options.binary, 20000, 2) if options.smoke else bench_crash(options.binary, 1000000, 18)
     if options.only in (None, "rollouts"):
         results += [bench_rollouts(options.binary, count) for count in fleets]
     if options.only in (None, "lateness"):

@@ -46,6 +46,9 @@ eval "$(scripts/scratch-postgres.sh start "$scratch_postgres")"
 echo "== swift test (with the end-to-end run on real Prometheus and Alertmanager, and the stores on PostgreSQL)"
 COALMINE_E2E=1 swift test --skip-build
 
+echo "== fuzz smoke (every reader of outside bytes under libFuzzer and ASan, 15 s each; scripts/fuzz.sh runs longer)"
+scripts/fuzz.sh 15
+
 echo "== benchmark smoke (small sizes on the debug binary, so the benchmarks cannot rot; figures are not checked)"
 scripts/bench.sh --smoke .build/debug/coalmine .build/debug/KubernetesAPIDoubleServer
 .build/debug/JournalWriterBench 20 10

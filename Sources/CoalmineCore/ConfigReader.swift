@@ -448,6 +448,8 @@ public struct ConfigReader {
         }
     }
 
+    static let longestDuration = Duration.seconds(36_500 * 86_400)
+
     /// A positive duration such as `5m`; `.some(nil)` for an explicit null when `nullable`.
     mutating func duration(_ value: ConfigValue?, at path: String, nullable: Bool = false) -> Duration?? {
         switch value {
@@ -460,6 +462,11 @@ public struct ConfigReader {
             }
             guard duration > .zero else {
                 report(path, "must be longer than zero")
+                return nil
+            }
+            // Times are added to the clock in milliseconds: a century keeps every sum far inside Int64.
+            guard duration <= Self.longestDuration else {
+                report(path, "must be at most \(DurationText.format(Self.longestDuration)), found '\(text)'")
                 return nil
             }
             return .some(duration)

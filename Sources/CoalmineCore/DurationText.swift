@@ -19,7 +19,11 @@ public enum DurationText {
             let letters = remaining.prefix(while: { $0.isLetter })
             guard let unit = units.first(where: { $0.suffix == letters }) else { return nil }
             remaining = remaining.dropFirst(letters.count)
-            total += amount * unit.milliseconds
+            // Too long to be a duration anyone means: refused, not a crash (`999999999999d` is past Int64).
+            let (part, partOverflows) = amount.multipliedReportingOverflow(by: unit.milliseconds)
+            let (sum, sumOverflows) = total.addingReportingOverflow(part)
+            guard !partOverflows, !sumOverflows else { return nil }
+            total = sum
         }
         return .milliseconds(total)
     }

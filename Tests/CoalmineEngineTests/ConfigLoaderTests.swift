@@ -66,6 +66,7 @@ import Testing
         ("steps: [0, 100]", "rollouts[0].steps: weights must be between 1 and 100"),
         ("bake: 1.5h", "rollouts[0].bake: expected a duration such as 30s, 5m, 24h or 2d, found '1.5h'"),
         ("bake: 0s", "rollouts[0].bake: must be longer than zero"),
+        ("bake: 36501d", "rollouts[0].bake: must be at most 36500d, found '36501d'"),
         ("requireApprovalBefore: [40]", "rollouts[0].requireApprovalBefore: 40 is not one of the steps [5, 10, 30, 50, 100]"),
         ("breaker: { errorRatio: 1 }", "rollouts[0].breaker.errorRatio: must be between 0 and 1 (0.01 is 1 %), found 1.0"),
         ("brekaer: { errorRatio: 0.5 }", "rollouts[0].brekaer: unknown key"),

@@ -1,3 +1,4 @@
+import CoalmineCore
 import Foundation
 import NIOCore
 import Testing

@@ -2,21 +2,7 @@ import CoalmineCore
 import Foundation
 import NIOCore
 
-/// The body Alertmanager (version "4") and Grafana's webhook contact point (version "1") POST. Only the fields
-/// Coalmine uses are read; unknown fields, which newer senders add, are ignored.
-struct AlertWebhookPayload: Decodable, Equatable {
-    var version: String?
-    var alerts: [Alert]
-
-    struct Alert: Decodable, Equatable {
-        var status: String
-        var labels: [String: String]
-        var annotations: [String: String]?
-        var startsAt: String
-        var endsAt: String?
-        var fingerprint: String?
-    }
-
+extension AlertWebhookPayload {
     /// Decodes and checks `body`, or throws a rejection naming the first thing wrong with it.
     static func decode(_ body: ByteBuffer, expectedVersion: String, sender: String) throws(RequestRejection)
         -> [AlertObservation]

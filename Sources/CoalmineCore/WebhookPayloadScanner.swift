@@ -1,5 +1,3 @@
-import CoalmineCore
-
 /// Reads a webhook body straight into an `AlertWebhookPayload` in one pass over its bytes. During an alert storm
 /// Foundation's `JSONDecoder` was a fifth of each request; this reads only the fields Coalmine uses and skips the
 /// rest without building them.
@@ -9,8 +7,8 @@ import CoalmineCore
 /// problem for the 400 answer: this is a fast path, never a second opinion. The one thing it refuses itself is
 /// nesting deeper than `JSONDecoder` takes: it skips values it does not read by recursion, and 20,000 nested
 /// arrays in an unknown field overflowed the stack and ended the server.
-struct WebhookPayloadScanner {
-    enum Outcome: Equatable {
+public struct WebhookPayloadScanner {
+    public enum Outcome: Equatable, Sendable {
         case payload(AlertWebhookPayload)
         /// Not read here: `JSONDecoder` decides, and explains.
         case declined
@@ -19,18 +17,18 @@ struct WebhookPayloadScanner {
     }
 
     /// Foundation's JSON parser refuses deeper nesting than this too, so nothing it accepts is refused here.
-    static let maximumDepth = 512
+    public static let maximumDepth = 512
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
     private var tooDeepAt: Int?
 
-    static func payload(from body: [UInt8]) -> AlertWebhookPayload? {
+    public static func payload(from body: [UInt8]) -> AlertWebhookPayload? {
         guard case .payload(let payload) = body.withUnsafeBytes({ scan($0) }) else { return nil }
         return payload
     }
 
-    static func scan(_ bytes: UnsafeRawBufferPointer) -> Outcome {
+    public static func scan(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         var scanner = WebhookPayloadScanner(bytes: bytes)
         let payload = scanner.payload()
         if let offset = scanner.tooDeepAt { return .nestedTooDeep(offset: offset) }
