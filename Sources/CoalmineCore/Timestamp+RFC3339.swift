@@ -61,8 +61,17 @@ extension Timestamp {
 
         let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
-        self.init(millisecondsSinceEpoch: seconds * 1000 + milliseconds)
+        let instant = seconds * 1000 + milliseconds
+        // An offset can move a time at either end of years 0000–9999 out of them in UTC, where RFC 3339 (and so
+        // `rfc3339`) cannot write it: `0000-01-01T00:00:00+08:00` is in year -1.
+        guard Self.rfc3339Range.contains(instant) else { return nil }
+        self.init(millisecondsSinceEpoch: instant)
     }
+
+    /// The instants RFC 3339 writes in UTC: 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z.
+    static let rfc3339Range: ClosedRange<Int64> =
+        CivilDate.daysSinceEpoch(year: 0, month: 1, day: 1) * 86_400_000
+        ... CivilDate.daysSinceEpoch(year: 10_000, month: 1, day: 1) * 86_400_000 - 1
 
     /// UTC RFC 3339 with milliseconds, e.g. `2026-11-28T23:51:58.123Z`.
     public var rfc3339: String {

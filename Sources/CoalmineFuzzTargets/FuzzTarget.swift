@@ -11,6 +11,7 @@ public struct FuzzTarget: Sendable {
     public static let all: [FuzzTarget] = [
         FuzzTarget(name: "webhook-scanner", run: webhookScanner),
         FuzzTarget(name: "json-string", run: jsonString),
+        FuzzTarget(name: "json-value", run: jsonValue),
         FuzzTarget(name: "rfc3339", run: rfc3339),
         FuzzTarget(name: "duration", run: duration),
         FuzzTarget(name: "cidr", run: cidr),
@@ -66,6 +67,16 @@ public struct FuzzTarget: Sendable {
             return JSONString.read(written, at: &start)
         }
         guard case .success(text) = again else { fatalError("\(text.debugDescription) written and read back as \(again)") }
+    }
+
+    /// Differential: what `JSONValueParser` reads from the Kubernetes API's answers is what `JSONDecoder` reads.
+    /// (It refuses a few things `JSONDecoder` lets pass, a trailing comma among them: stricter is allowed.)
+    static func jsonValue(_ bytes: UnsafeRawBufferPointer) {
+        guard let parsed = try? JSONValue(parsing: bytes) else { return }
+        guard let decoded = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
+            fatalError("JSONValueParser read \(parsed), JSONDecoder refused it")
+        }
+        guard parsed == decoded else { fatalError("JSONValueParser read \(parsed), JSONDecoder \(decoded)") }
     }
 
     /// Round trip: a time that parses is written in UTC and parses back to the same instant.

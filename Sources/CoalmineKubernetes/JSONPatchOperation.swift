@@ -1,3 +1,5 @@
+import CoalmineCore
+
 /// One operation of an RFC 6902 JSON Patch, as sent with `Content-Type: application/json-patch+json`.
 public struct JSONPatchOperation: Codable, Equatable, Sendable {
     public var op: String

@@ -20,12 +20,16 @@ import Testing
         let zero = try #require(Timestamp(rfc3339: "0001-01-01T00:00:00Z"))
         #expect(zero.millisecondsSinceEpoch == -62_135_596_800_000)
         #expect(zero.rfc3339 == "0001-01-01T00:00:00.000Z", "the zero time is placed on its own day, not days off")
+        #expect(Timestamp(rfc3339: "0000-01-01T00:00:00Z")?.rfc3339 == "0000-01-01T00:00:00.000Z")
+        #expect(Timestamp(rfc3339: "9999-12-31T23:59:59.999Z")?.rfc3339 == "9999-12-31T23:59:59.999Z")
     }
 
     @Test(arguments: [
         "", "2024-01-01", "2024-01-01T10:00:00", "2024-13-01T10:00:00Z", "2023-02-29T00:00:00Z",
         "2024-01-01T10:00:00.Z", "2024-01-01T10:00:00.1234567890Z", "2024-01-01T10:00:00+0800",
         "2024-01-01T25:00:00Z", "2024-01-01T10:00:00Zjunk",
+        // In UTC these fall outside years 0000–9999, where no RFC 3339 text can name them (a fuzzer's find).
+        "0000-01-01T00:00:00+08:00", "9999-12-31T23:59:59-00:01",
     ])
     func malformedTimesAreRejected(text: String) {
         #expect(Timestamp(rfc3339: text) == nil)

@@ -1,3 +1,4 @@
+import CoalmineCore
 import AsyncHTTPClient
 import CoalmineKubernetes
 import CoalmineTestSupport

@@ -1,3 +1,4 @@
+import CoalmineCore
 import CoalmineKubernetes
 
 /// Seeded draws of JSON values, with strings full of what JSON must escape and numbers of every shape the parser

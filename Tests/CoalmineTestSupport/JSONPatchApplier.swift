@@ -1,3 +1,4 @@
+import CoalmineCore
 import CoalmineKubernetes
 
 /// RFC 6902 JSON Patch and RFC 7386 merge patch, applied the way the Kubernetes API server applies them to custom

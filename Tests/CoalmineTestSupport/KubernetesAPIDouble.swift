@@ -1,3 +1,4 @@
+import CoalmineCore
 import CoalmineKubernetes
 import Foundation
 import HTTPTypes

@@ -1,6 +1,3 @@
-import CoalmineCore
-import Foundation
-
 /// Reads JSON text (RFC 8259) into a `JSONValue` in one pass. Through `JSONDecoder`, `Decodable` could only find a
 /// value's type by trying one type after another, and each miss threw an error (four for every string, five for
 /// every object): a twentieth of an idle rollback's CPU went to reading the API's answers that way.
@@ -25,14 +22,12 @@ struct JSONValueParser {
         self.bytes = bytes
     }
 
-    static func parse(_ data: Data) throws -> JSONValue {
-        try data.withUnsafeBytes { buffer in
-            var parser = JSONValueParser(bytes: buffer)
-            let value = try parser.value(depth: 0)
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.failure("text after the value") }
-            return value
-        }
+    static func parse(_ buffer: UnsafeRawBufferPointer) throws -> JSONValue {
+        var parser = JSONValueParser(bytes: buffer)
+        let value = try parser.value(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.failure("text after the value") }
+        return value
     }
 
     private var next: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -63,7 +58,7 @@ struct JSONValueParser {
     private mutating func literal(_ word: StaticString) throws {
         let length = word.utf8CodeUnitCount
         guard index + length <= bytes.count,
-            memcmp(bytes.baseAddress! + index, word.utf8Start, length) == 0
+            (0..<length).allSatisfy({ bytes[index + $0] == word.utf8Start[$0] })
         else { throw failure("expected \(word)") }
         index += length
     }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A JSON document as the Kubernetes API returns it. Coalmine reads objects with it and never writes one back
 /// whole: writes are JSON Patches of single fields, so nothing it does not understand can be lost.
 public enum JSONValue: Codable, Equatable, Sendable {
@@ -44,8 +42,8 @@ public enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// Reads JSON text; see `JSONValueParser`. Throws, naming the byte, for text that is not JSON.
-    public init(parsing data: Data) throws {
-        self = try JSONValueParser.parse(data)
+    public init(parsing bytes: UnsafeRawBufferPointer) throws {
+        self = try JSONValueParser.parse(bytes)
     }
 
     public subscript(key: String) -> JSONValue? {
