@@ -3,7 +3,7 @@
 # with sudo), checks the Prometheus rules with promtool, builds once, runs the Swift test suites (the end-to-end
 # one starts Prometheus, Alertmanager, a workload and the built binary on 127.0.0.1 and stops them; a throwaway
 # PostgreSQL cluster serves the store tests and is removed at the end, also on failure), runs the
-# benchmarks at small sizes, then walks the README's loop on the built binary and the dashboard in headless Chromium.
+# benchmarks, the fuzz targets and the chaos soak at small sizes, then walks the README's loop on the built binary and the dashboard in headless Chromium.
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,8 +53,11 @@ echo "== benchmark smoke (small sizes on the debug binary, so the benchmarks can
 scripts/bench.sh --smoke .build/debug/coalmine .build/debug/KubernetesAPIDoubleServer
 .build/debug/JournalWriterBench 20 10
 
+echo "== chaos smoke (kill -9 during a storm, decisions and a link click; every 2xx journaled, nothing twice)"
+python3 scripts/chaos.py .build/debug/coalmine --kills 5
+
 echo "== walkthrough on the built binary"
 scripts/walkthrough-test.sh .build/debug/coalmine
 
-echo "== the dashboard in headless Chromium (saves the README's screenshots in docs/screenshots)"
-/usr/bin/python3 scripts/dashboard-test.py .build/debug/coalmine docs/screenshots
+echo "== the dashboard in headless Chromium (screenshots in .build/screenshots; scripts/update-screenshots.sh refreshes the README's)"
+/usr/bin/python3 scripts/dashboard-test.py .build/debug/coalmine .build/screenshots

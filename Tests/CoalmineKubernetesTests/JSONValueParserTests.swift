@@ -35,6 +35,24 @@ import Testing
         #expect(value[12] == .double(9_223_372_036_854_775_808))
     }
 
+    /// Whole or not is decided on the decimal text, as `JSONDecoder` decides it: the first is a double whose
+    /// nearest `Double` happens to be whole (the json-value fuzz target's find), the rest are integers written
+    /// with a fraction or an exponent, and the last two do not fit `Int64` (nor, to JSONDecoder, does the fifth).
+    @Test func wholeNumbersAreDecidedOnTheirDigits() throws {
+        let text = "[906666666666666666.666, 1.5e1, 100e-2, 12.3400e2, -9223372036854775808.0, 1e18, 0.0e999999, 1e19, 9.3e18]"
+        let value = try parsed(text)
+        let expected = try decoded(text)
+        for index in 0..<9 {
+            #expect(value[index] == expected[index], "element \(index)")
+        }
+        #expect(value[0] == .double(906666666666666666.666))
+        #expect(value[1] == .int(15))
+        #expect(value[3] == .int(1234))
+        #expect(value[4] == .double(-9_223_372_036_854_775_808), "as JSONDecoder reads it, not Int64.min")
+        #expect(value[5] == .int(1_000_000_000_000_000_000))
+        #expect(value[6] == .int(0))
+    }
+
     @Test func escapesAndUnicodeReadAsWritten() throws {
         let text = #"["\"\\\/\b\f\n\r\t", "\u00e9\u65E5", "\ud83d\ude00", "plain é 日本 😀", "", {"a": 1, "a": 2}]"#
         let value = try parsed(text)
