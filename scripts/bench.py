@@ -37,6 +37,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -135,6 +136,13 @@ class Server:
             config = re.sub(r"kubernetes:\n  mode: dry-run[^\n]*\n",
                             f'kubernetes: {{ mode: kubeconfig, kubeconfig: "{work}/kubeconfig", resyncEvery: 1h }}\n', config)
         if postgres:
+            # Replicas share one set of secrets and never make them up (as one mounted Secret gives them).
+            os.makedirs(os.path.join(work, "data"), exist_ok=True)
+            for secret in ("webhook-token", "api-token", "action-key", "audit-key"):
+                path = os.path.join(work, "data", secret)
+                if not os.path.exists(path):
+                    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                        f.write(secrets.token_hex(32) + "\n")
             url, password_file = postgres
             config = re.sub(r'  sqlite: \{[^}]*\}\n', f'  postgres: {{ url: "{url}", passwordFile: "{password_file}" }}\n', config)
             config = config.replace("server:\n", f"server:\n  replicaId: {name}\n  advertiseURL: \"http://127.0.0.1:{self.port}\"\n"

@@ -121,54 +121,6 @@ struct JSONValueParser {
         }
     }
 
-    /// The integer a number with a fraction or exponent stands for, decided on its decimal digits as
-    /// `JSONDecoder` decides: `1.0`, `1e2` and `1.5e1` are integers, `906666666666666666.666` is not, though its
-    /// nearest `Double` is whole. Nil when it is not whole or does not fit `Int64`.
-    static func exactInteger(_ text: String) -> Int64? {
-        var digits: [UInt8] = []
-        var exponent = 0
-        var negative = false
-        var inFraction = false
-        var utf8 = text.utf8[...]
-        if utf8.first == UInt8(ascii: "-") {
-            negative = true
-            utf8 = utf8.dropFirst()
-        }
-        while let byte = utf8.first, byte != UInt8(ascii: "e"), byte != UInt8(ascii: "E") {
-            utf8 = utf8.dropFirst()
-            if byte == UInt8(ascii: ".") {
-                inFraction = true
-                continue
-            }
-            // Leading zeros say nothing of the value.
-            if digits.isEmpty && byte == UInt8(ascii: "0") {
-                if inFraction { exponent -= 1 }
-                continue
-            }
-            digits.append(byte)
-            if inFraction { exponent -= 1 }
-        }
-        if !utf8.isEmpty {
-            // An exponent longer than any Int64 could need: the value is zero, huge or tiny, never a fitting whole
-            // number unless its digits are all zero.
-            guard let written = Int(String(decoding: utf8.dropFirst(), as: UTF8.self)), abs(written) < 10_000 else {
-                return digits.isEmpty ? 0 : nil
-            }
-            exponent += written
-        }
-        while digits.last == UInt8(ascii: "0") {
-            digits.removeLast()
-            exponent += 1
-        }
-        guard !digits.isEmpty else { return 0 }
-        guard exponent >= 0, digits.count + exponent <= 19 else { return nil }
-        // The magnitude must fit as a positive Int64, as JSONDecoder reads it: `-9223372036854775808.0` is a double
-        // to it, though Int64.min would hold it.
-        guard let magnitude = Int64(String(decoding: digits, as: UTF8.self) + String(repeating: "0", count: exponent))
-        else { return nil }
-        return negative ? -magnitude : magnitude
-    }
-
     private mutating func number() throws -> JSONValue {
         let start = index
         var isWholeLiteral = true
@@ -198,7 +150,10 @@ struct JSONValueParser {
             index = start
             throw failure("a number too large for a double")
         }
-        if let whole = Self.exactInteger(text) { return .int(whole) }
+        // As JSONDecoder does below 2^53, where a whole Double is exactly the number (so `1.0000000000000001` is 1).
+        // Above, JSONDecoder reads some such numbers again as a Decimal and some not; the value is the same
+        // either way and no Kubernetes field Coalmine reads comes near it.
+        if number.rounded() == number, number >= -0x1p63, number < 0x1p63 { return .int(Int64(number)) }
         return .double(number)
     }
 }

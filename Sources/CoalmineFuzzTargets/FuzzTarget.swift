@@ -69,14 +69,31 @@ public struct FuzzTarget: Sendable {
         guard case .success(text) = again else { fatalError("\(text.debugDescription) written and read back as \(again)") }
     }
 
-    /// Differential: what `JSONValueParser` reads from the Kubernetes API's answers is what `JSONDecoder` reads.
+    /// Differential: what `JSONValueParser` reads from the Kubernetes API's answers is what `JSONDecoder` reads
+    /// (see `sameNumbers` for whole numbers past 2^53).
     /// (It refuses a few things `JSONDecoder` lets pass, a trailing comma among them: stricter is allowed.)
     static func jsonValue(_ bytes: UnsafeRawBufferPointer) {
         guard let parsed = try? JSONValue(parsing: bytes) else { return }
         guard let decoded = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
             fatalError("JSONValueParser read \(parsed), JSONDecoder refused it")
         }
-        guard parsed == decoded else { fatalError("JSONValueParser read \(parsed), JSONDecoder \(decoded)") }
+        guard sameNumbers(parsed, decoded) else { fatalError("JSONValueParser read \(parsed), JSONDecoder \(decoded)") }
+    }
+
+    /// Equal, but that a whole number of 2^53 or more may be an int on one side and the same double on the other:
+    /// there `JSONDecoder` itself answers either way (`9066666666666666.666` an int, `906666666666666666.666` a
+    /// double), and both name the same value.
+    static func sameNumbers(_ left: JSONValue, _ right: JSONValue) -> Bool {
+        switch (left, right) {
+        case (.int(let whole), .double(let double)), (.double(let double), .int(let whole)):
+            return abs(double) >= 0x1p53 && Double(whole) == double
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { sameNumbers($0, $1) }
+        case (.object(let a), .object(let b)):
+            return a.count == b.count && a.allSatisfy { key, value in b[key].map { sameNumbers(value, $0) } ?? false }
+        default:
+            return left == right
+        }
     }
 
     /// Round trip: a time that parses is written in UTC and parses back to the same instant.

@@ -29,7 +29,10 @@ final class ReplicaWorld: Sendable {
         self.rollouts = rollouts
         self.lease = lease
         ports = try (0..<replicas).map { _ in try freePort() }
-        try write("webhook-token", "replica-webhook-token-\(UUID().uuidString)")
+        // One set of secrets for every replica, as one mounted Secret gives them: replicas never make them up.
+        for name in ["webhook-token", "api-token", "action-key", "audit-key"] {
+            try write(name, "replica-\(name)-\(UUID().uuidString)")
+        }
         try write("hook-url", "\(chat)/notices")
         try write("kubeconfig", World.kubeconfig(server: kubernetes))
         let rolloutYAML = rollouts.map { name in
