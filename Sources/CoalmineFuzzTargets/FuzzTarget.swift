@@ -80,13 +80,23 @@ public struct FuzzTarget: Sendable {
         guard sameNumbers(parsed, decoded) else { fatalError("JSONValueParser read \(parsed), JSONDecoder \(decoded)") }
     }
 
-    /// Equal, but that a whole number of 2^53 or more may be an int on one side and the same double on the other:
-    /// there `JSONDecoder` itself answers either way (`9066666666666666.666` an int, `906666666666666666.666` a
-    /// double), and both name the same value.
+    /// Equal, but that from 2^53 on a whole number need only agree to double precision, int or double: there
+    /// `JSONDecoder` reads text again as a `Decimal` (truncating) and answers an int or a double for the same
+    /// kind of text (`9066666666666666.666` an int, `906666666666666666.666` a double), where the parser takes the
+    /// nearest `Double`. Both name the value a double can hold of it.
     static func sameNumbers(_ left: JSONValue, _ right: JSONValue) -> Bool {
+        func number(_ value: JSONValue) -> Double? {
+            switch value {
+            case .int(let whole): Double(whole)
+            case .double(let double): double
+            default: nil
+            }
+        }
         switch (left, right) {
-        case (.int(let whole), .double(let double)), (.double(let double), .int(let whole)):
-            return abs(double) >= 0x1p53 && Double(whole) == double
+        case (.int, .int), (.int, .double), (.double, .int):
+            guard left != right else { return true }
+            guard let a = number(left), let b = number(right), abs(a) >= 0x1p53 || abs(b) >= 0x1p53 else { return false }
+            return abs(a - b) <= 2 * max(a.ulp, b.ulp)
         case (.array(let a), .array(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { sameNumbers($0, $1) }
         case (.object(let a), .object(let b)):
