@@ -24,12 +24,15 @@ printf '%-16s %12s %10s %8s %s\n' target executions 'exec/s' crashes seconds
 for target in "${targets[@]}"; do
     learned="$scratch/learned/$target"
     crashes="$scratch/crashes/$target"
-    mkdir -p "$learned" "$crashes" "Fuzz/regressions/$target"
+    mkdir -p "$learned" "$crashes"
+    # The committed inputs are read, never written: what the fuzzer learns goes to the first folder only.
+    seeds=("Fuzz/corpus/$target")
+    [ -d "Fuzz/regressions/$target" ] && seeds+=("Fuzz/regressions/$target")
     log="$scratch/$target.log"
     set +e
     COALMINE_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
         -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$crashes/" \
-        "$learned" "Fuzz/corpus/$target" "Fuzz/regressions/$target" >"$log" 2>&1
+        "$learned" "${seeds[@]}" >"$log" 2>&1
     code=$?
     set -e
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -16,8 +16,9 @@ public struct WebhookPayloadScanner {
         case nestedTooDeep(offset: Int)
     }
 
-    /// Foundation's JSON parser refuses deeper nesting than this too, so nothing it accepts is refused here.
-    public static let maximumDepth = 512
+    /// Foundation's JSON parser refuses deeper nesting than this too, so nothing it accepts is refused here. The
+    /// same limit as the Kubernetes answers' reader.
+    public static let maximumDepth = JSONValueParser.maximumDepth
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0

@@ -23,12 +23,11 @@ public enum SharedKey: String, Sendable, CaseIterable {
 /// tells nothing of the key, and two keys that differ have different ids.
 public enum KeyID {
     static let label = Array("coalmine shared key id v1".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     public static func of(_ secret: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: label, using: SymmetricKey(data: Array(secret.utf8)))
-        return code.prefix(8).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined()
+        let text = code.prefix(8).flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 0xF)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 }
